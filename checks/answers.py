@@ -1,0 +1,58 @@
+"""From evidence to the checklist's answer: applying the register.
+
+Rules, in order:
+1. Evidence that passes wins: the item is `pass`, whatever the register says.
+2. An attestation answers an item the evidence cannot (no evidence, unknown): `pass` while
+   valid, `expired` after. It does not override a concrete failing finding: evidence beats words.
+3. A plan names a gap: `planned` until its due date, `overdue` after.
+4. An accepted risk names a gap: `accepted` until it expires, `expired` after.
+5. Otherwise the finding stands: `fail` (the unnamed gap), `unknown` or `not_applicable`.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from checks.model import Answer, AnswerKind, Finding, Outcome, Status
+
+_PLAIN = {
+    Outcome.FAIL: Status.FAIL,
+    Outcome.NO_EVIDENCE: Status.FAIL,
+    Outcome.UNKNOWN: Status.UNKNOWN,
+    Outcome.NOT_APPLICABLE: Status.NOT_APPLICABLE,
+    Outcome.PASS: Status.PASS,
+}
+
+
+def resolve(finding: Finding, answer: Answer | None, now: datetime) -> tuple[Status, str]:
+    """The item's status and summary, given what evidence found and what humans answered."""
+    if finding.outcome is Outcome.PASS or finding.outcome is Outcome.NOT_APPLICABLE:
+        return _PLAIN[finding.outcome], finding.summary
+    if answer is None:
+        return _PLAIN[finding.outcome], finding.summary
+    lapsed = now >= answer.lapses_at
+    when = answer.lapses_at.date().isoformat()
+    match answer.kind:
+        case AnswerKind.ATTESTED:
+            if finding.outcome is Outcome.FAIL:
+                return Status.FAIL, (
+                    f"{finding.summary} (attestation by {answer.owner} is contradicted by the "
+                    "evidence)"
+                )
+            if lapsed:
+                return Status.EXPIRED, f"attestation by {answer.owner} expired {when}"
+            return Status.PASS, f"attested by {answer.owner}: {answer.text} (valid until {when})"
+        case AnswerKind.PLANNED:
+            if lapsed:
+                return Status.OVERDUE, (
+                    f"plan by {answer.owner} was due {when}: {answer.text}; {finding.summary}"
+                )
+            return Status.PLANNED, f"planned by {answer.owner}, due {when}: {answer.text}"
+        case AnswerKind.ACCEPTED:
+            if lapsed:
+                return Status.EXPIRED, (
+                    f"risk accepted by {answer.owner} expired {when}: {answer.text}"
+                )
+            return Status.ACCEPTED, (
+                f"risk accepted by {answer.owner} until {when}: {answer.text}"
+            )

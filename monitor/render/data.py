@@ -1,0 +1,77 @@
+"""The audit JSON (DESIGN section 5): one dict shape shared by the CLI and /api/v1/report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from checks.model import ItemResult, Report, ServiceResult, Status
+
+
+def _iso(value: Any) -> str:
+    return str(value.isoformat().replace("+00:00", "Z"))
+
+
+def item_dict(r: ItemResult) -> dict[str, Any]:
+    return {
+        "id": r.item.id,
+        "dimension": r.item.dimension,
+        "title": r.item.title,
+        "status": r.status.value,
+        "required": r.required,
+        "requirement": r.requirement.value,
+        "severity": r.item.severity.value,
+        "summary": r.summary,
+        "evidence": list(r.evidence),
+        "remediation": r.item.remediation,
+        "answer": None
+        if r.answer is None
+        else {
+            "kind": r.answer.kind.value,
+            "owner": r.answer.owner,
+            "text": r.answer.text,
+            "lapses_at": _iso(r.answer.lapses_at),
+        },
+    }
+
+
+def service_dict(s: ServiceResult, dimensions: list[str]) -> dict[str, Any]:
+    return {
+        "name": s.service.name,
+        "tier": s.policy.name,
+        "team": s.service.team,
+        "namespace": s.service.namespace,
+        "score": round(s.score(), 4),
+        "scores": {d: round(s.score(d), 4) for d in dimensions},
+        "unnamed_gaps": s.unnamed_gaps,
+        "items": [item_dict(r) for r in s.items],
+    }
+
+
+def report_dict(report: Report) -> dict[str, Any]:
+    dimensions = [d.id for d in report.catalog.dimensions]
+    counts = Counter(r.status.value for s in report.services for r in s.items)
+    return {
+        "generated_at": _iso(report.generated_at),
+        "summary": {
+            "services": len(report.services),
+            "failing": report.failing,
+            "statuses": {s.value: counts.get(s.value, 0) for s in Status},
+        },
+        "services": [service_dict(s, dimensions) for s in report.services],
+        "priorities": [
+            {
+                "rank": p.rank,
+                "service": p.service,
+                "tier": p.tier,
+                "item": p.item.id,
+                "title": p.item.title,
+                "status": p.status.value,
+                "severity": p.item.severity.value,
+                "weight": p.weight,
+                "summary": p.summary,
+                "remediation": p.item.remediation,
+            }
+            for p in report.priorities
+        ],
+    }

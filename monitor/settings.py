@@ -1,0 +1,436 @@
+"""The config file: one YAML document, validated up front, with READINESS_ env overrides.
+
+Validation happens in two passes. Pydantic checks shapes and types (every error reported with
+its file line); then cross-references are checked against the catalog and the tiers (a register
+entry for an unknown item, a service on an unknown tier). Either pass refuses the start with
+exit 2 rather than running on a config that means something other than what it says.
+
+Relative paths in the config resolve against the config file's folder, so a config can be
+checked in next to its manifests and run from anywhere.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from checks.catalog import CatalogError, parse_catalog
+from checks.evaluate import EVALUATORS
+from checks.model import (
+    Answer,
+    AnswerKind,
+    Catalog,
+    DataPolicy,
+    Dependency,
+    ServiceSpec,
+    Slo,
+    Thresholds,
+    TierPolicy,
+)
+from checks.units import parse_duration
+from monitor.errors import ConfigError
+from monitor.yamlio import Located, YamlError, load_located
+
+
+def bundled_config_dir() -> Path:
+    """`config/` of a source checkout, or its copy inside an installed wheel."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here / "_bundled" / "config", here.parent / "config"):
+        if (candidate / "checklist.yaml").is_file():
+            return candidate
+    raise ConfigError("cannot find the bundled checklist (config/checklist.yaml)")
+
+
+def _duration(value: object) -> object:
+    if isinstance(value, str):
+        return parse_duration(value)
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return timedelta(seconds=value)
+    return value
+
+
+Duration = Annotated[timedelta, BeforeValidator(_duration)]
+
+
+def _ratio(value: object) -> object:
+    if isinstance(value, str) and value.strip().endswith("%"):
+        return float(value.strip()[:-1]) / 100
+    return value
+
+
+Ratio = Annotated[float, BeforeValidator(_ratio), Field(gt=0, lt=1)]
+Name = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$")]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ThresholdsModel(_Strict):
+    min_replicas: int = Field(2, ge=1, description="Fewest replicas (or HPA minimum) allowed.")
+    restore_test_max_age: Duration = Field(
+        timedelta(days=30), description="Oldest acceptable successful restore test."
+    )
+    backup_max_age: Duration = Field(timedelta(days=2), description="Oldest acceptable backup.")
+    oncall_lookahead: Duration = Field(
+        timedelta(days=14), description="How far ahead on-call coverage must be complete."
+    )
+    cert_expiry_margin: Duration = Field(
+        timedelta(days=21), description="Least time left on a TLS certificate."
+    )
+
+
+class TierModel(_Strict):
+    description: str = ""
+    weight: int = Field(1, ge=1, le=100, description="How much its gaps weigh in priorities.")
+    required: list[str] = Field(
+        default_factory=list, description="Item ids, dimension ids or '*' the tier requires."
+    )
+    exempt: list[str] = Field(
+        default_factory=list, description="Item ids or dimension ids not applicable to the tier."
+    )
+    attestation_validity: Duration = Field(
+        timedelta(days=180), description="How long an attestation holds without valid_for."
+    )
+    thresholds: ThresholdsModel = ThresholdsModel()
+
+
+class DependencyModel(_Strict):
+    name: str = Field(min_length=1)
+    timeout_key: str | None = Field(
+        None, description="Env or ConfigMap key holding the timeout; default <NAME>_TIMEOUT…"
+    )
+    timeout_keys: list[str] = Field(default_factory=list)
+
+
+class SloModel(_Strict):
+    latency_p95: Duration | None = None
+    error_rate: Ratio | None = Field(None, description="Allowed error ratio: 0.001 or '0.1%'.")
+
+
+class DataModel(_Strict):
+    stateful: bool | None = Field(
+        None, description="Holds data worth backing up; unset: inferred from the evidence."
+    )
+    rto: Duration | None = None
+    rpo: Duration | None = None
+    dr_plan: str | None = Field(None, description="Link to the written DR plan.")
+
+
+class AlertsModel(_Strict):
+    match: dict[str, str] | None = Field(
+        None, description="Rule labels that mark the service's rules; default {service: <name>}."
+    )
+
+
+class ServiceModel(_Strict):
+    name: Name
+    tier: str
+    team: str = Field(min_length=1)
+    namespace: str | None = Field(None, description="Default: the service name.")
+    selector: dict[str, str] = Field(
+        default_factory=dict, description="Workload labels; empty takes the whole namespace."
+    )
+    alerts: AlertsModel = AlertsModel()
+    dependencies: list[DependencyModel] = Field(default_factory=list)
+    slo: SloModel | None = None
+    data: DataModel = DataModel()
+
+
+class RegisterEntryModel(_Strict):
+    service: str
+    item: str
+    kind: Literal["planned", "accepted", "attested"]
+    owner: str = Field(min_length=1)
+    plan: str | None = None
+    reason: str | None = None
+    evidence: str | None = None
+    due: date | None = None
+    expires: date | None = None
+    attested_on: date | None = None
+    valid_for: Duration | None = None
+
+    @model_validator(mode="after")
+    def _fields_for_kind(self) -> RegisterEntryModel:
+        need = {
+            "planned": ("plan", "due"),
+            "accepted": ("reason", "expires"),
+            "attested": ("evidence", "attested_on"),
+        }[self.kind]
+        missing = [f for f in need if not getattr(self, f)]
+        if missing:
+            raise ValueError(f"a {self.kind} entry needs {' and '.join(missing)}")
+        return self
+
+
+class KubernetesSourceModel(_Strict):
+    manifests: list[str] = Field(
+        default_factory=list, description="Files, folders or globs of manifests (offline mode)."
+    )
+
+
+class PrometheusSourceModel(_Strict):
+    rule_files: list[str] = Field(
+        default_factory=list, description="Prometheus rule files or globs (offline mode)."
+    )
+
+
+class AlertmanagerSourceModel(_Strict):
+    config_file: str | None = Field(None, description="alertmanager.yml (offline mode).")
+
+
+class SourcesModel(_Strict):
+    kubernetes: KubernetesSourceModel | None = None
+    prometheus: PrometheusSourceModel | None = None
+    alertmanager: AlertmanagerSourceModel | None = None
+
+
+class StateModel(_Strict):
+    path: str = Field("readiness-state.db", description="SQLite file for remembered facts.")
+
+
+class Settings(BaseSettings):
+    """The whole config file. Environment variables READINESS_<FIELD>[__<SUB>] override it."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="READINESS_",
+        env_nested_delimiter="__",
+        extra="forbid",
+        frozen=True,
+        populate_by_name=True,
+    )
+
+    services: list[ServiceModel] = Field(default_factory=list)
+    tiers: dict[str, TierModel] = Field(default_factory=dict)
+    # `register` would shadow a pydantic method; the YAML key stays `register`.
+    register_: list[RegisterEntryModel] = Field(default_factory=list, alias="register")
+    sources: SourcesModel = SourcesModel()
+    state: StateModel = StateModel()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The file is passed as init kwargs; the environment wins over it.
+        return (env_settings, init_settings)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """A validated config, ready for the engine: pure `checks` types plus resolved paths."""
+
+    path: Path
+    settings: Settings
+    catalog: Catalog
+    tiers: Mapping[str, TierPolicy]
+    services: tuple[ServiceSpec, ...]
+    register: Mapping[tuple[str, str], Answer]
+
+    @property
+    def base(self) -> Path:
+        return self.path.parent
+
+    def resolve(self, path: str) -> Path:
+        p = Path(path).expanduser()
+        return p if p.is_absolute() else self.base / p
+
+
+def load_catalog() -> Catalog:
+    path = bundled_config_dir() / "checklist.yaml"
+    try:
+        return parse_catalog(load_located(path).data, EVALUATORS)
+    except (YamlError, CatalogError) as exc:
+        raise ConfigError(str(exc), where=str(path)) from None
+
+
+def default_tiers() -> dict[str, Any]:
+    path = bundled_config_dir() / "tiers.yaml"
+    try:
+        data = load_located(path).data
+    except YamlError as exc:
+        raise ConfigError(str(exc)) from None
+    if not isinstance(data, dict) or not isinstance(data.get("tiers"), dict):
+        raise ConfigError("must hold a 'tiers' mapping", where=str(path))
+    return dict(data["tiers"])
+
+
+def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in over.items():
+        if isinstance(value, Mapping) and isinstance(merged.get(key), Mapping):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def _loc(loc: Sequence[str | int]) -> str:
+    out = ""
+    for part in loc:
+        out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else str(part))
+    return out
+
+
+def _validation_message(exc: ValidationError, located: Located) -> str:
+    lines = []
+    for err in exc.errors():
+        loc = [p for p in err["loc"] if isinstance(p, str | int)]
+        # Drop pydantic's union/validator tags so the path reads as the YAML does.
+        loc = [p for p in loc if not (isinstance(p, str) and p.startswith("function-"))]
+        line = located.line_of(loc)
+        where = f"{located.path}:{line}" if line else str(located.path)
+        message = err["msg"].removeprefix("Value error, ")
+        lines.append(f"{where}: {_loc(loc) or '(top level)'}: {message}")
+    return "\n".join(lines)
+
+
+def load_config(path: Path, catalog: Catalog | None = None) -> Config:
+    """Read, validate and cross-check a config file. Raises ConfigError naming file and line."""
+    try:
+        located = load_located(path)
+    except YamlError as exc:
+        raise ConfigError(str(exc)) from None
+    raw = located.data if located.data is not None else {}
+    if not isinstance(raw, dict):
+        raise ConfigError("the config must be a YAML mapping (services:, tiers:, …)", where=str(path))
+    catalog = catalog or load_catalog()
+    user_tiers = raw.get("tiers") or {}
+    if not isinstance(user_tiers, dict):
+        raise ConfigError("tiers: must be a mapping of tier name to settings", where=f"{path}")
+    merged = {**raw, "tiers": _merge(default_tiers(), user_tiers)}
+    try:
+        settings = Settings(**merged)
+    except ValidationError as exc:
+        raise ConfigError(_validation_message(exc, located)) from None
+    return _cross_check(path, located, settings, catalog)
+
+
+def _tier_policy(name: str, tier: TierModel) -> TierPolicy:
+    t = tier.thresholds
+    return TierPolicy(
+        name=name,
+        weight=tier.weight,
+        required=frozenset(tier.required),
+        exempt=frozenset(tier.exempt),
+        thresholds=Thresholds(
+            min_replicas=t.min_replicas,
+            restore_test_max_age=t.restore_test_max_age,
+            backup_max_age=t.backup_max_age,
+            oncall_lookahead=t.oncall_lookahead,
+            cert_expiry_margin=t.cert_expiry_margin,
+        ),
+    )
+
+
+def _end_of_day(day: date) -> datetime:
+    """A date in the register holds through that whole day (UTC)."""
+    return datetime.combine(day, time(), tzinfo=UTC) + timedelta(days=1)
+
+
+def _cross_check(path: Path, located: Located, settings: Settings, catalog: Catalog) -> Config:
+    problems: list[str] = []
+
+    def complain(loc: Sequence[str | int], message: str) -> None:
+        line = located.line_of(loc)
+        problems.append(f"{path}:{line}: {_loc(loc)}: {message}" if line else f"{path}: {message}")
+
+    item_ids = set(catalog.by_id)
+    selectors = item_ids | {d.id for d in catalog.dimensions} | {"*"}
+    for name, tier in settings.tiers.items():
+        for field in ("required", "exempt"):
+            for i, key in enumerate(getattr(tier, field)):
+                if key not in selectors:
+                    complain(["tiers", name, field, i], f"unknown item or dimension {key!r}")
+    tiers = {name: _tier_policy(name, tier) for name, tier in settings.tiers.items()}
+
+    services: list[ServiceSpec] = []
+    seen: set[str] = set()
+    for i, svc in enumerate(settings.services):
+        if svc.name in seen:
+            complain(["services", i, "name"], f"duplicate service {svc.name!r}")
+        seen.add(svc.name)
+        if svc.tier not in tiers:
+            complain(
+                ["services", i, "tier"],
+                f"unknown tier {svc.tier!r} (known: {', '.join(sorted(tiers))})",
+            )
+        services.append(
+            ServiceSpec(
+                name=svc.name,
+                tier=svc.tier,
+                team=svc.team,
+                namespace=svc.namespace or svc.name,
+                selector=dict(svc.selector),
+                alert_match=dict(
+                    svc.alerts.match if svc.alerts.match is not None else {"service": svc.name}
+                ),
+                dependencies=tuple(
+                    Dependency(
+                        d.name,
+                        tuple(d.timeout_keys) + ((d.timeout_key,) if d.timeout_key else ()),
+                    )
+                    for d in svc.dependencies
+                ),
+                slo=Slo(svc.slo.latency_p95, svc.slo.error_rate) if svc.slo else None,
+                data=DataPolicy(svc.data.stateful, svc.data.rto, svc.data.rpo, svc.data.dr_plan),
+            )
+        )
+
+    register: dict[tuple[str, str], Answer] = {}
+    tier_of = {s.name: s.tier for s in settings.services}
+    for i, entry in enumerate(settings.register_):
+        loc: list[str | int] = ["register", i]
+        if entry.service not in seen:
+            complain([*loc, "service"], f"unknown service {entry.service!r}")
+            continue
+        if entry.item not in item_ids:
+            near = [x for x in sorted(item_ids) if x.split(".")[-1] == entry.item.split(".")[-1]]
+            hint = f" (did you mean {near[0]!r}?)" if near else ""
+            complain([*loc, "item"], f"unknown item {entry.item!r}{hint}")
+            continue
+        key = (entry.service, entry.item)
+        if key in register:
+            complain(loc, f"second register entry for {entry.service} {entry.item}")
+            continue
+        kind = AnswerKind(entry.kind)
+        if kind is AnswerKind.PLANNED:
+            assert entry.due is not None and entry.plan is not None
+            lapses, text = _end_of_day(entry.due), entry.plan
+        elif kind is AnswerKind.ACCEPTED:
+            assert entry.expires is not None and entry.reason is not None
+            lapses, text = _end_of_day(entry.expires), entry.reason
+        else:
+            assert entry.attested_on is not None and entry.evidence is not None
+            tier = settings.tiers.get(tier_of[entry.service])
+            validity = entry.valid_for or (tier.attestation_validity if tier else timedelta(180))
+            lapses = datetime.combine(entry.attested_on, time(), tzinfo=UTC) + validity
+            text = entry.evidence
+        line = located.line_of(loc)
+        register[key] = Answer(
+            entry.service, entry.item, kind, entry.owner, text, lapses, f"{path}:{line}"
+        )
+    if problems:
+        raise ConfigError("\n".join(problems))
+    return Config(path, settings, catalog, tiers, tuple(services), register)
+
+
+
+
+def config_schema() -> dict[str, Any]:
+    """JSON Schema of the config file, for editors (yaml-language-server)."""
+    schema = Settings.model_json_schema()
+    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema["title"] = "readiness-monitor configuration"
+    return schema
