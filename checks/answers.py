@@ -1,5 +1,9 @@
 """From evidence to the checklist's answer: applying the register.
 
+Dates in the register hold through their whole day (UTC): a plan due 2026-12-01 is `planned`
+all of that day and `overdue` from 2026-12-02T00:00Z. An attestation holds for its validity
+from the start of the day it was made, and one dated after `now` does not count yet.
+
 Rules, in order:
 1. Evidence that passes wins: the item is `pass`, whatever the register says.
 2. An attestation answers an item the evidence cannot (no evidence, unknown): `pass` while
@@ -31,17 +35,25 @@ def resolve(finding: Finding, answer: Answer | None, now: datetime) -> tuple[Sta
     if answer is None:
         return _PLAIN[finding.outcome], finding.summary
     lapsed = now >= answer.lapses_at
-    when = answer.lapses_at.date().isoformat()
+    when = answer.dated.isoformat()
     match answer.kind:
         case AnswerKind.ATTESTED:
+            if answer.dated > now.date():  # dated in the future (an audit with an early --now)
+                return _PLAIN[finding.outcome], finding.summary
+            until = answer.lapses_at.date().isoformat()
             if finding.outcome is Outcome.FAIL:
                 return Status.FAIL, (
                     f"{finding.summary} (attestation by {answer.owner} is contradicted by the "
                     "evidence)"
                 )
             if lapsed:
-                return Status.EXPIRED, f"attestation by {answer.owner} expired {when}"
-            return Status.PASS, f"attested by {answer.owner}: {answer.text} (valid until {when})"
+                return Status.EXPIRED, (
+                    f"attestation by {answer.owner} of {when} expired {until}: {answer.text}"
+                )
+            return (
+                Status.PASS,
+                f"attested by {answer.owner} on {when}: {answer.text} (valid until {until})",
+            )
         case AnswerKind.PLANNED:
             if lapsed:
                 return Status.OVERDUE, (
@@ -53,6 +65,4 @@ def resolve(finding: Finding, answer: Answer | None, now: datetime) -> tuple[Sta
                 return Status.EXPIRED, (
                     f"risk accepted by {answer.owner} expired {when}: {answer.text}"
                 )
-            return Status.ACCEPTED, (
-                f"risk accepted by {answer.owner} until {when}: {answer.text}"
-            )
+            return Status.ACCEPTED, (f"risk accepted by {answer.owner} until {when}: {answer.text}")

@@ -77,7 +77,9 @@ def resource_limits(ctx: Context) -> Finding:
             + listing(m.split(":")[0] for m in missing),
             tuple(missing),
         )
-    return Finding.passed(f"cpu/memory requests and memory limits on all {plural(count, 'container')}")
+    return Finding.passed(
+        f"cpu/memory requests and memory limits on all {plural(count, 'container')}"
+    )
 
 
 EVALUATORS: tuple[EvaluatorSpec, ...] = (hpa, resource_limits)

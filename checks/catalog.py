@@ -32,7 +32,9 @@ def parse_catalog(raw: object, known_evaluators: Iterable[str]) -> Catalog:
         if not isinstance(d, Mapping):
             raise CatalogError(f"{where}: must be a mapping")
         dimensions.append(
-            Dimension(_text(d, "id", where), _text(d, "title", where), _text(d, "description", where))
+            Dimension(
+                _text(d, "id", where), _text(d, "title", where), _text(d, "description", where)
+            )
         )
     dimension_ids = {d.id for d in dimensions}
     items: list[Item] = []
@@ -54,7 +56,9 @@ def parse_catalog(raw: object, known_evaluators: Iterable[str]) -> Catalog:
             severity = Severity(severity_text)
         except ValueError:
             allowed = ", ".join(s.value for s in Severity)
-            raise CatalogError(f"{where}: severity {severity_text!r} is not one of {allowed}") from None
+            raise CatalogError(
+                f"{where}: severity {severity_text!r} is not one of {allowed}"
+            ) from None
         names = it.get("evaluators") or []
         if not isinstance(names, list) or not all(isinstance(n, str) for n in names):
             raise CatalogError(f"{where}: evaluators must be a list of names")

@@ -48,15 +48,19 @@ def velero_schedules(ctx: Context) -> Finding:
 def newest_restore(ctx: Context) -> tuple[datetime | None, str]:
     """The newest completed restore: from the objects, or remembered from earlier cycles."""
     completed: list[VeleroRestore] = [
-        r for r in ctx.evidence.restores if r.phase == "Completed" and r.completed is not None
+        r
+        for r in ctx.evidence.restores
+        if r.phase == "Completed" and r.completed is not None and r.completed <= ctx.now
     ]
     newest = max(completed, key=lambda r: r.completed or ctx.now, default=None)
     remembered = ctx.evidence.remembered_restore
-    if newest is not None and newest.completed is not None and (
-        remembered is None or newest.completed >= remembered
+    if (
+        newest is not None
+        and newest.completed is not None
+        and (remembered is None or newest.completed >= remembered)
     ):
         return newest.completed, f"Restore {newest.ref.name} from backup {newest.backup_name}"
-    if remembered is not None:
+    if remembered is not None and remembered <= ctx.now:
         return remembered, "remembered from an earlier cycle (the Restore object is gone)"
     return None, ""
 
@@ -116,7 +120,9 @@ def backup_ttl(ctx: Context) -> Finding:
         else:
             ttls.append(f"{s.ref.name}: keeps backups {format_duration(ttl)}")
     if unset or bad:
-        parts = bad + ([f"no explicit ttl on {listing(unset)} (Velero's default applies)"] if unset else [])
+        parts = bad + (
+            [f"no explicit ttl on {listing(unset)} (Velero's default applies)"] if unset else []
+        )
         return Finding.failed("; ".join(parts), tuple(ttls))
     return Finding.passed("; ".join(ttls))
 
@@ -126,20 +132,20 @@ def rto_rpo(ctx: Context) -> Finding:
     if not stateful(ctx):
         return Finding.not_applicable(_STATELESS)
     data = ctx.service.data
+    rto, rpo = data.rto, data.rpo
     gaps: list[str] = []
-    if data.rto is None:
+    if rto is None:
         gaps.append("no RTO declared (config: services[].data.rto)")
-    if data.rpo is None:
+    if rpo is None:
         gaps.append("no RPO declared (config: services[].data.rpo)")
     if not data.dr_plan:
         gaps.append("no written DR plan linked (config: services[].data.dr_plan)")
-    if gaps:
+    if rto is None or rpo is None or gaps:
         return Finding.failed("; ".join(gaps))
-    assert data.rpo is not None and data.rto is not None
     schedules = [s for s in ctx.evidence.schedules if not s.paused]
     if not schedules:
         return Finding.failed(
-            f"RPO {format_duration(data.rpo)} declared, but no active backup schedule meets it"
+            f"RPO {format_duration(rpo)} declared, but no active backup schedule meets it"
         )
     intervals: list[str] = []
     best = None
@@ -153,8 +159,8 @@ def rto_rpo(ctx: Context) -> Finding:
         best = interval if best is None else min(best, interval)
     if best is None:
         return Finding.unknown("no readable backup schedule: " + "; ".join(intervals))
-    declared = f"RTO {format_duration(data.rto)}, RPO {format_duration(data.rpo)}"
-    if best > data.rpo:
+    declared = f"RTO {format_duration(rto)}, RPO {format_duration(rpo)}"
+    if best > rpo:
         return Finding.failed(
             f"{declared}, but backups run only every {format_duration(best)}",
             tuple(intervals),

@@ -98,17 +98,20 @@ def rollback_history(ctx: Context) -> Finding:
                 "no Deployments, so no ReplicaSet revision history to read a rollback from"
             )
         return no_workloads(ctx)
-    rolled_back = [r for r in ctx.evidence.replicasets if r.revision_history]
-    if not rolled_back:
-        seen = len(ctx.evidence.replicasets)
+    rolled_back = {r.owner: r for r in ctx.evidence.replicasets if r.revision_history}
+    never = [w.ref.name for w in deployments if w.ref.name not in rolled_back]
+    evidence = tuple(
+        f"{r.ref}: revision {r.revision} reused revisions {r.revision_history}"
+        for r in rolled_back.values()
+    )
+    if never:
         return Finding.failed(
-            f"no rollback recorded: none of {plural(seen, 'ReplicaSet')} of "
-            f"{listing(w.ref.name for w in deployments)} carries "
-            "deployment.kubernetes.io/revision-history"
+            f"no rollback recorded for {len(never)} of {plural(len(deployments), 'Deployment')}: "
+            f"{listing(never)} (no ReplicaSet carries deployment.kubernetes.io/revision-history)",
+            evidence,
         )
     return Finding.passed(
-        "rolled back before: " + listing(f"{r.owner} (revisions {r.revision_history})" for r in rolled_back),
-        tuple(str(r.ref) for r in rolled_back),
+        f"every Deployment has been rolled back before: {listing(sorted(rolled_back))}", evidence
     )
 
 

@@ -69,14 +69,18 @@ def evaluate_item(
     findings: list[Finding] = []
     for name in item.evaluators:
         spec = evaluators[name]
-        blocked = [p for source in sorted(spec.sources) for p in ctx.evidence.problems.get(source, ())]
+        blocked = [
+            p for source in sorted(spec.sources) for p in ctx.evidence.problems.get(source, ())
+        ]
         if blocked:
             findings.append(Finding.unknown(blocked[0], tuple(blocked[1:6])))
             continue
         try:
             finding = spec.fn(ctx)
         except Exception as exc:  # an evaluator bug must cost one item, not the cycle
-            errors.append(ItemError(ctx.service.name, item.id, name, f"{type(exc).__name__}: {exc}"))
+            errors.append(
+                ItemError(ctx.service.name, item.id, name, f"{type(exc).__name__}: {exc}")
+            )
             finding = Finding.unknown(f"evaluator {name} failed: {type(exc).__name__}: {exc}")
         if finding.outcome is Outcome.PASS:
             return finding

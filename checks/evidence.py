@@ -361,7 +361,8 @@ class FleetEvidence:
                 b
                 for b in self.bindings.get(ns, ())
                 if any(
-                    s.kind == "ServiceAccount" and (s.namespace or b.ref.namespace) == ns
+                    s.kind == "ServiceAccount"
+                    and (s.namespace or b.ref.namespace) == ns
                     and s.name in accounts
                     for s in b.subjects
                 )

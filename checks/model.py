@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 
@@ -179,7 +179,8 @@ class Answer:
     kind: AnswerKind
     owner: str
     text: str  # the plan, the accepted reason, or the evidence link of an attestation
-    lapses_at: datetime  # due (planned), expires (accepted), attested_on + validity (attested)
+    lapses_at: datetime  # the instant it stops holding
+    dated: date  # as written: due (planned), expires (accepted), attested_on (attested)
     where: str = ""  # file and line of the entry, for messages
 
 

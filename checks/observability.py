@@ -144,9 +144,7 @@ def otel_instrumentation(ctx: Context) -> Finding:
             f"env or injection annotation: {listing(untraced)}",
             tuple(traced),
         )
-    return Finding.passed(
-        f"all {plural(len(workloads), 'workload')} export traces", tuple(traced)
-    )
+    return Finding.passed(f"all {plural(len(workloads), 'workload')} export traces", tuple(traced))
 
 
 EVALUATORS: tuple[EvaluatorSpec, ...] = (

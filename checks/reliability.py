@@ -32,11 +32,16 @@ def probes(ctx: Context) -> Finding:
             containers += 1
             absent = [
                 name
-                for name, present in (("readiness", c.readiness_probe), ("liveness", c.liveness_probe))
+                for name, present in (
+                    ("readiness", c.readiness_probe),
+                    ("liveness", c.liveness_probe),
+                )
                 if not present
             ]
             if absent:
-                missing.append(f"{workload_name(w)} container {c.name}: no {' or '.join(absent)} probe")
+                missing.append(
+                    f"{workload_name(w)} container {c.name}: no {' or '.join(absent)} probe"
+                )
     if missing:
         return Finding.failed(
             f"{plural(len(missing), 'container')} of {containers} lack probes: "
@@ -57,12 +62,13 @@ def replicas_and_pdb(ctx: Context) -> Finding:
             return Finding.passed("only DaemonSets, which run one pod per node")
         return no_workloads(ctx)
     minimum = ctx.policy.thresholds.min_replicas
-    hpa_min = {a.target_name: a.min_replicas for a in ctx.evidence.autoscalers}
+    hpa_min = {(a.target_kind, a.target_name): a.min_replicas for a in ctx.evidence.autoscalers}
     problems: list[str] = []
     evidence: list[str] = []
     for w in workloads:
-        replicas = hpa_min.get(w.ref.name, w.replicas if w.replicas is not None else 1)
-        source = "HPA minReplicas" if w.ref.name in hpa_min else "replicas"
+        key = (w.kind, w.ref.name)
+        replicas = hpa_min.get(key, w.replicas if w.replicas is not None else 1)
+        source = "HPA minReplicas" if key in hpa_min else "replicas"
         if replicas < minimum:
             problems.append(f"{workload_name(w)}: {source} {replicas} < {minimum}")
         covering = [p for p in ctx.evidence.pdbs if p.selector.matches(w.pod_labels)]
@@ -166,11 +172,13 @@ def timeout_config(ctx: Context) -> Finding:
             bounded.append(f"{dep.name}: {key}={value} ({rendered}) in {origin}")
     if unbounded:
         return Finding.failed(
-            f"{plural(len(unbounded), 'dependency', 'dependencies')} without a finite timeout: {listing(u.split(':')[0] for u in unbounded)}",
+            f"{plural(len(unbounded), 'dependency', 'dependencies')} without a finite timeout: "
+            + listing(u.split(":")[0] for u in unbounded),
             tuple(unbounded + bounded),
         )
     return Finding.passed(
-        f"finite timeouts for all {plural(len(deps), 'declared dependency', 'declared dependencies')}",
+        "finite timeouts for all "
+        + plural(len(deps), "declared dependency", "declared dependencies"),
         tuple(bounded),
     )
 

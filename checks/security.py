@@ -83,7 +83,9 @@ def rbac_and_root(ctx: Context) -> Finding:
         if binding.role_name in _ADMIN_ROLES and binding.role_kind == "ClusterRole":
             problems.append(f"{binding.ref}: binds {binding.role_name}")
         elif role is not None and role.wildcard:
-            problems.append(f"{binding.ref}: binds {binding.role_kind} {role.ref.name} with wildcards")
+            problems.append(
+                f"{binding.ref}: binds {binding.role_kind} {role.ref.name} with wildcards"
+            )
     for w in workloads:
         for c in w.containers:
             where = f"{workload_name(w)}/{c.name}"
@@ -119,8 +121,10 @@ def ingress_tls(ctx: Context) -> Finding:
         wildcard_domains = {h[2:] for h in covered if h.startswith("*.")}
         for host in ing.hosts or ("*",):
             parent = host.split(".", 1)[1] if "." in host else ""
-            if host not in covered and parent not in wildcard_domains and not (
-                host == "*" and ing.tls_hosts
+            if (
+                host not in covered
+                and parent not in wildcard_domains
+                and not (host == "*" and ing.tls_hosts)
             ):
                 plain.append(f"{ing.ref.name}: {host}")
     if plain:

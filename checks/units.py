@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import timedelta
+from itertools import pairwise
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|w|d|h|m|s)")
 _UNIT_SECONDS = {
@@ -60,8 +61,22 @@ def format_duration(delta: timedelta) -> str:
 
 
 UNBOUNDED_WORDS = frozenset(
-    {"", "0", "-1", "none", "null", "nil", "infinite", "inf", "infinity", "unlimited", "never",
-     "false", "off", "disabled"}
+    {
+        "",
+        "0",
+        "-1",
+        "none",
+        "null",
+        "nil",
+        "infinite",
+        "inf",
+        "infinity",
+        "unlimited",
+        "never",
+        "false",
+        "off",
+        "disabled",
+    }
 )
 
 
@@ -83,7 +98,7 @@ def parse_timeout(value: str) -> timedelta | None:
         except ValueError:
             return None
         return parsed if parsed > timedelta(0) else None
-    if number <= 0 or number != number or number == float("inf"):
+    if not (0 < number < float("inf")):
         return None
     return timedelta(seconds=number)
 
@@ -101,8 +116,12 @@ _MACROS = {
 }
 _RANGES = ((0, 59), (0, 23), (1, 31), (1, 12), (0, 6))
 _NAMES = {
-    3: {m: i for i, m in enumerate(
-        ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1)},
+    3: {
+        m: i
+        for i, m in enumerate(
+            ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"], 1
+        )
+    },
     4: {d: i for i, d in enumerate(["sun", "mon", "tue", "wed", "thu", "fri", "sat"])},
 }
 
@@ -111,10 +130,11 @@ def _field(text: str, index: int) -> frozenset[int]:
     low, high = _RANGES[index]
     names = _NAMES.get(index, {})
     values: set[int] = set()
-    for part in text.split(","):
+    for chunk in text.split(","):
         step = 1
-        if "/" in part:
-            part, step_text = part.split("/", 1)
+        part = chunk
+        if "/" in chunk:
+            part, step_text = chunk.split("/", 1)
             step = int(step_text)
             if step <= 0:
                 raise ValueError(f"step {step_text!r} must be positive")
@@ -186,7 +206,7 @@ def cron_max_interval(expression: str) -> timedelta:
         runs.extend(base + h * 60 + m for h in sorted(hours) for m in sorted(minutes))
     if len(runs) < 2:
         raise ValueError(f"{expression!r} runs less than twice in two years")
-    gap = max(b - a for a, b in zip(runs, runs[1:], strict=False))
+    gap = max(b - a for a, b in pairwise(runs))
     return timedelta(minutes=gap)
 
 

@@ -44,13 +44,18 @@ def cmd_audit(args: argparse.Namespace) -> int:
     config = load_config(Path(args.config))
     if args.service and args.service not in {s.name for s in config.services}:
         known = ", ".join(s.name for s in config.services)
-        print(f"readiness: error: no service {args.service!r} in {args.config} (known: {known})",
-              file=sys.stderr)
+        print(
+            f"readiness: error: no service {args.service!r} in {args.config} (known: {known})",
+            file=sys.stderr,
+        )
         return EXIT_CONFIG
     report, errors, _ = audit(config, _now(args.now), args.service)
     for err in errors:
-        print(f"readiness: warning: {err.service} {err.item}: evaluator {err.evaluator} failed: "
-              f"{err.error}", file=sys.stderr)
+        print(
+            f"readiness: warning: {err.service} {err.item}: evaluator {err.evaluator} failed: "
+            f"{err.error}",
+            file=sys.stderr,
+        )
     if args.format == "json":
         from monitor.render.data import report_dict  # noqa: PLC0415
 
@@ -68,6 +73,38 @@ def cmd_audit(args: argparse.Namespace) -> int:
 
         _write(render_table(report), args.output)
     return EXIT_GAPS if report.failing else EXIT_OK
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from monitor.settings import load_config  # noqa: PLC0415
+    from monitor.telemetry import setup_logging, setup_tracing, shutdown_tracing  # noqa: PLC0415
+
+    config = load_config(Path(args.config))
+    listen = args.listen or config.settings.server.listen
+    setup_logging(os.environ.get("READINESS_LOG_LEVEL", "INFO"))
+    exporting = setup_tracing()
+    from monitor.daemon import Daemon  # noqa: PLC0415
+    from monitor.server import parse_listen, serve  # noqa: PLC0415
+
+    try:
+        host, port = parse_listen(listen)
+    except ValueError:
+        print(f"readiness: error: --listen {listen!r} is not HOST:PORT", file=sys.stderr)
+        return EXIT_CONFIG
+    shown = f"[{host}]" if ":" in host else host
+    print(
+        f"readiness-monitor: {len(config.services)} services from {args.config}\n"
+        f"  status page  http://{shown}:{port}/\n"
+        f"  metrics      http://{shown}:{port}/metrics\n"
+        f"  report       http://{shown}:{port}/api/v1/report\n"
+        f"  traces       {'exported over OTLP' if exporting else 'not exported (no OTEL_* set)'}",
+        flush=True,
+    )
+    try:
+        serve(Daemon(config), f"{host}:{port}")
+    finally:
+        shutdown_tracing()
+    return EXIT_OK
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
@@ -132,6 +169,11 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--now", help="evaluate as of this ISO-8601 instant (default: now)")
     a.add_argument("--output", "-o", help="write the report to this file instead of stdout")
     a.set_defaults(fn=cmd_audit)
+
+    s = verbs.add_parser("serve", help="run the daemon: evaluate continuously, serve results")
+    s.add_argument("--config", required=True, help="config file (YAML)")
+    s.add_argument("--listen", help="HOST:PORT (default: server.listen, 127.0.0.1:9560)")
+    s.set_defaults(fn=cmd_serve)
 
     c = verbs.add_parser("catalog", help="list the checklist items")
     c.add_argument("--format", choices=("table", "json", "markdown"), default="table")

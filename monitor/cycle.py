@@ -33,9 +33,7 @@ class ServiceFacts:
 
 
 def service_facts(evidence: ServiceEvidence) -> ServiceFacts:
-    restores = [
-        r.completed for r in evidence.restores if r.phase == "Completed" and r.completed
-    ]
+    restores = [r.completed for r in evidence.restores if r.phase == "Completed" and r.completed]
     if evidence.remembered_restore is not None:
         restores.append(evidence.remembered_restore)
     backups = [b.completed for b in evidence.backups if b.phase == "Completed" and b.completed]

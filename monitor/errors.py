@@ -3,6 +3,8 @@
     ReadinessError                 base; never escapes `main()` as a traceback
     ├── ConfigError                the config (or a file it names) is wrong → exit 2, refused start
     │                              carries where (file:line, field) and what
+    ├── StateError                 the state database (monitor/state.py) cannot be used: names the
+    │                              file, the cause and the fix; the daemon falls back to memory
     └── SourceError                a source could not produce evidence this cycle
         ├── SourceUnavailable      temporary: network, timeout, 5xx → retry next round, items
         │                          that need it go `unknown` after the staleness window

@@ -11,7 +11,6 @@ checked in next to its manifests and run from anywhere.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
@@ -170,19 +169,30 @@ class RegisterEntryModel(_Strict):
         return self
 
 
-class KubernetesSourceModel(_Strict):
+class _SourceModel(_Strict):
+    interval: Duration = Field(
+        timedelta(seconds=60),
+        description="How often the daemon refetches; items keep a failed source's last "
+        "evidence for 3 intervals before they turn unknown.",
+    )
+    timeout: Duration = Field(
+        timedelta(seconds=10), description="Bound on one call to the source (live mode)."
+    )
+
+
+class KubernetesSourceModel(_SourceModel):
     manifests: list[str] = Field(
         default_factory=list, description="Files, folders or globs of manifests (offline mode)."
     )
 
 
-class PrometheusSourceModel(_Strict):
+class PrometheusSourceModel(_SourceModel):
     rule_files: list[str] = Field(
         default_factory=list, description="Prometheus rule files or globs (offline mode)."
     )
 
 
-class AlertmanagerSourceModel(_Strict):
+class AlertmanagerSourceModel(_SourceModel):
     config_file: str | None = Field(None, description="alertmanager.yml (offline mode).")
 
 
@@ -193,7 +203,30 @@ class SourcesModel(_Strict):
 
 
 class StateModel(_Strict):
-    path: str = Field("readiness-state.db", description="SQLite file for remembered facts.")
+    path: str = Field(
+        "readiness-state.db",
+        description="SQLite file for remembered facts (status since, newest restore); "
+        "relative to the config file. ':memory:' keeps nothing across restarts.",
+    )
+
+
+class ServerModel(_Strict):
+    listen: str = Field(
+        "127.0.0.1:9560",
+        pattern=r"^\[?[0-9A-Za-z.:-]*\]?:\d{1,5}$",
+        description="HOST:PORT for /metrics, /api/v1/report and the status page.",
+    )
+
+
+class ScheduleModel(_Strict):
+    evaluate_every: Duration = Field(
+        timedelta(seconds=60),
+        description="Re-evaluate at least this often even when no snapshot changed, so that "
+        "plans fall due and attestations expire on time.",
+    )
+    jitter: float = Field(
+        0.1, ge=0, le=0.5, description="Fraction of each source interval to jitter by."
+    )
 
 
 class Settings(BaseSettings):
@@ -213,6 +246,8 @@ class Settings(BaseSettings):
     register_: list[RegisterEntryModel] = Field(default_factory=list, alias="register")
     sources: SourcesModel = SourcesModel()
     state: StateModel = StateModel()
+    server: ServerModel = ServerModel()
+    schedule: ScheduleModel = ScheduleModel()
 
     @classmethod
     def settings_customise_sources(
@@ -304,7 +339,9 @@ def load_config(path: Path, catalog: Catalog | None = None) -> Config:
         raise ConfigError(str(exc)) from None
     raw = located.data if located.data is not None else {}
     if not isinstance(raw, dict):
-        raise ConfigError("the config must be a YAML mapping (services:, tiers:, …)", where=str(path))
+        raise ConfigError(
+            "the config must be a YAML mapping (services:, tiers:, …)", where=str(path)
+        )
     catalog = catalog or load_catalog()
     user_tiers = raw.get("tiers") or {}
     if not isinstance(user_tiers, dict):
@@ -406,26 +443,29 @@ def _cross_check(path: Path, located: Located, settings: Settings, catalog: Cata
             continue
         kind = AnswerKind(entry.kind)
         if kind is AnswerKind.PLANNED:
-            assert entry.due is not None and entry.plan is not None
-            lapses, text = _end_of_day(entry.due), entry.plan
+            assert entry.due is not None
+            assert entry.plan is not None
+            lapses, text, dated = _end_of_day(entry.due), entry.plan, entry.due
         elif kind is AnswerKind.ACCEPTED:
-            assert entry.expires is not None and entry.reason is not None
-            lapses, text = _end_of_day(entry.expires), entry.reason
+            assert entry.expires is not None
+            assert entry.reason is not None
+            lapses, text, dated = _end_of_day(entry.expires), entry.reason, entry.expires
         else:
-            assert entry.attested_on is not None and entry.evidence is not None
-            tier = settings.tiers.get(tier_of[entry.service])
-            validity = entry.valid_for or (tier.attestation_validity if tier else timedelta(180))
+            assert entry.attested_on is not None
+            assert entry.evidence is not None
+            tier_model = settings.tiers.get(tier_of[entry.service])
+            validity = entry.valid_for or (
+                tier_model.attestation_validity if tier_model else timedelta(days=180)
+            )
             lapses = datetime.combine(entry.attested_on, time(), tzinfo=UTC) + validity
-            text = entry.evidence
+            text, dated = entry.evidence, entry.attested_on
         line = located.line_of(loc)
         register[key] = Answer(
-            entry.service, entry.item, kind, entry.owner, text, lapses, f"{path}:{line}"
+            entry.service, entry.item, kind, entry.owner, text, lapses, dated, f"{path}:{line}"
         )
     if problems:
         raise ConfigError("\n".join(problems))
     return Config(path, settings, catalog, tiers, tuple(services), register)
-
-
 
 
 def config_schema() -> dict[str, Any]:

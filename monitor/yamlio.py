@@ -21,6 +21,9 @@ except ImportError:  # pragma: no cover - the C extension ships with PyYAML whee
     from yaml import SafeLoader  # type: ignore[assignment]
 
 
+__all__ = ["Document", "Located", "SafeLoader", "YamlError", "load_documents", "load_located"]
+
+
 class YamlError(ValueError):
     """A file that is not YAML; the message has file and line."""
 

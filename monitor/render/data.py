@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from checks.model import ItemResult, Report, ServiceResult, Status
@@ -12,8 +14,8 @@ def _iso(value: Any) -> str:
     return str(value.isoformat().replace("+00:00", "Z"))
 
 
-def item_dict(r: ItemResult) -> dict[str, Any]:
-    return {
+def item_dict(r: ItemResult, since: datetime | None = None) -> dict[str, Any]:
+    out = {
         "id": r.item.id,
         "dimension": r.item.dimension,
         "title": r.item.title,
@@ -33,9 +35,17 @@ def item_dict(r: ItemResult) -> dict[str, Any]:
             "lapses_at": _iso(r.answer.lapses_at),
         },
     }
+    if since is not None:
+        out["since"] = _iso(since)
+    return out
 
 
-def service_dict(s: ServiceResult, dimensions: list[str]) -> dict[str, Any]:
+def service_dict(
+    s: ServiceResult,
+    dimensions: list[str],
+    since: Mapping[tuple[str, str], datetime] | None = None,
+) -> dict[str, Any]:
+    since = since or {}
     return {
         "name": s.service.name,
         "tier": s.policy.name,
@@ -44,11 +54,14 @@ def service_dict(s: ServiceResult, dimensions: list[str]) -> dict[str, Any]:
         "score": round(s.score(), 4),
         "scores": {d: round(s.score(d), 4) for d in dimensions},
         "unnamed_gaps": s.unnamed_gaps,
-        "items": [item_dict(r) for r in s.items],
+        "items": [item_dict(r, since.get((s.service.name, r.item.id))) for r in s.items],
     }
 
 
-def report_dict(report: Report) -> dict[str, Any]:
+def report_dict(
+    report: Report, since: Mapping[tuple[str, str], datetime] | None = None
+) -> dict[str, Any]:
+    """The audit JSON; with `since` (the daemon) each item also says since when it holds."""
     dimensions = [d.id for d in report.catalog.dimensions]
     counts = Counter(r.status.value for s in report.services for r in s.items)
     return {
@@ -58,7 +71,7 @@ def report_dict(report: Report) -> dict[str, Any]:
             "failing": report.failing,
             "statuses": {s.value: counts.get(s.value, 0) for s in Status},
         },
-        "services": [service_dict(s, dimensions) for s in report.services],
+        "services": [service_dict(s, dimensions, since) for s in report.services],
         "priorities": [
             {
                 "rank": p.rank,

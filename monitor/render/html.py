@@ -1,8 +1,9 @@
-"""The HTML status page: one self-contained document, no scripts from anywhere.
+"""The HTML status page: one self-contained document, nothing loaded from anywhere.
 
 Every string that came from outside (names, annotations, summaries, register text) goes through
-`escape`; the page has no inline event handlers and no script, so a `<script>` in an alert
-annotation can only ever be text. Drill-down uses <details>, which needs no JavaScript.
+`escape`, so a `<script>` in an alert annotation can only ever be text. Drill-down uses
+<details>, which works without JavaScript; the one fixed script below only opens the section a
+grid link points at.
 """
 
 from __future__ import annotations
@@ -14,6 +15,14 @@ from html import escape
 from checks.model import Report, ServiceResult, Status
 from checks.units import format_duration
 from monitor.render.text import _cell
+
+# Fixed text, never formatted with data: opening the drilled-into service on navigation.
+_SCRIPT = """
+function openTarget(){var id=decodeURIComponent(location.hash.slice(1));
+var el=id&&document.getElementById(id);if(el&&el.tagName==="DETAILS"){el.open=true;
+el.scrollIntoView();}}
+window.addEventListener("hashchange",openTarget);openTarget();
+"""
 
 _CSS = """
 :root{--pass:#1a7f37;--named:#0969da;--gap:#cf222e;--unknown:#9a6700;--na:#8c959f;
@@ -45,7 +54,8 @@ def _badge(status: Status) -> str:
 def _since(since: datetime | None, now: datetime) -> str:
     if since is None:
         return ""
-    return f'<span class="since" title="{escape(since.isoformat())}">for {escape(format_duration(now - since))}</span>'
+    age = escape(format_duration(now - since))
+    return f'<span class="since" title="{escape(since.isoformat())}">for {age}</span>'
 
 
 def _service_section(
@@ -66,7 +76,7 @@ def _service_section(
             f"<td>{_badge(r.status)}<br>{_since(since.get((s.service.name, r.item.id)), now)}</td>"
             f"<td>{'required' if r.required else escape(r.requirement.value)}</td>"
             f"<td>{escape(r.summary)}"
-            f'{f"<ul class=evidence>{evidence}{more}</ul>" if evidence else ""}{fix}</td></tr>'
+            f"{f'<ul class=evidence>{evidence}{more}</ul>' if evidence else ''}{fix}</td></tr>"
         )
     name = escape(s.service.name)
     return (
@@ -102,19 +112,23 @@ def render_html(
             f"<td>{escape(s.policy.name)}</td><td class=cell>{s.score():.0%}</td>"
             f"<td class=cell>{s.unnamed_gaps}</td>{''.join(cells)}</tr>"
         )
-    ranked = "".join(
-        f'<tr><td class=cell>{p.rank}</td><td>{escape(p.service)}</td>'
-        f"<td><code>{escape(p.item.id)}</code></td><td>{_badge(p.status)}</td>"
-        f"<td>{escape(p.summary)}<div class=fix>How to fix: {escape(p.item.remediation)}</div>"
-        "</td></tr>"
-        for p in report.priorities
-    ) or '<tr><td colspan="5">Nothing to fix: every required item passes or is named.</td></tr>'
+    ranked = (
+        "".join(
+            f"<tr><td class=cell>{p.rank}</td><td>{escape(p.service)}</td>"
+            f"<td><code>{escape(p.item.id)}</code></td><td>{_badge(p.status)}</td>"
+            f"<td>{escape(p.summary)}<div class=fix>How to fix: {escape(p.item.remediation)}</div>"
+            "</td></tr>"
+            for p in report.priorities
+        )
+        or '<tr><td colspan="5">Nothing to fix: every required item passes or is named.</td></tr>'
+    )
     counts: dict[Status, int] = {}
     for s in report.services:
         for r in s.items:
             counts[r.status] = counts.get(r.status, 0) + 1
     count_html = "".join(
-        f'<span class="s-{st.value}">{escape(st.value)}: {counts.get(st, 0)}</span>' for st in Status
+        f'<span class="s-{st.value}">{escape(st.value)}: {counts.get(st, 0)}</span>'
+        for st in Status
     )
     sections = "".join(_service_section(s, now, since) for s in report.services)
     return (
@@ -130,5 +144,6 @@ def render_html(
         f"<th>unnamed gaps</th>{header}</tr></thead><tbody>{''.join(grid_rows)}</tbody></table>"
         f'<h2>Fix first</h2><table id="priorities"><thead><tr><th>#</th><th>service</th>'
         f"<th>item</th><th>status</th><th>what and how</th></tr></thead><tbody>{ranked}</tbody>"
-        f'</table><h2>Services</h2><div id="services">{sections}</div></body></html>'
+        f'</table><h2>Services</h2><div id="services">{sections}</div>'
+        f"<script>{_SCRIPT}</script></body></html>"
     )

@@ -29,8 +29,18 @@ def _cell(report: Report, service_index: int, dimension: str) -> tuple[str, Stat
         return "n/a", None
     passed = sum(r.status is Status.PASS for r in items)
     worst = next(
-        (st for st in (Status.FAIL, Status.OVERDUE, Status.EXPIRED, Status.UNKNOWN,
-                       Status.PLANNED, Status.ACCEPTED) if any(r.status is st for r in items)),
+        (
+            st
+            for st in (
+                Status.FAIL,
+                Status.OVERDUE,
+                Status.EXPIRED,
+                Status.UNKNOWN,
+                Status.PLANNED,
+                Status.ACCEPTED,
+            )
+            if any(r.status is st for r in items)
+        ),
         Status.PASS,
     )
     return f"{passed}/{len(items)}", worst
@@ -55,9 +65,7 @@ def render_table(report: Report, limit: int = 20) -> str:
         for d in dims:
             text, worst = _cell(report, i, d)
             cells.append(f"{text} {worst.value}" if worst and worst is not Status.PASS else text)
-        grid.add_row(
-            s.service.name, s.policy.name, f"{s.score():.0%}", str(s.unnamed_gaps), *cells
-        )
+        grid.add_row(s.service.name, s.policy.name, f"{s.score():.0%}", str(s.unnamed_gaps), *cells)
     console.print(grid)
     if report.priorities:
         ranked = Table(title="Fix first", show_lines=False)

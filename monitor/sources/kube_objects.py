@@ -15,8 +15,8 @@ from typing import Any
 
 from checks.evidence import (
     KUBERNETES,
-    AlertmanagerConfig,
     PROMETHEUS,
+    AlertmanagerConfig,
     Autoscaler,
     Binding,
     ConfigMap,
@@ -257,8 +257,9 @@ class ObjectReader:
         if obj is None:
             return
         if not isinstance(obj, Mapping):
-            self._problem(None, f"{origin}: a document must be a Kubernetes object, not "
-                          f"{type(obj).__name__}")
+            self._problem(
+                None, f"{origin}: a document must be a Kubernetes object, not {type(obj).__name__}"
+            )
             return
         kind = obj.get("kind")
         if isinstance(kind, str) and kind.endswith("List") and isinstance(obj.get("items"), list):
@@ -300,7 +301,9 @@ class ObjectReader:
                 _map(o, "metadata.ownerReferences[]")
                 for o in _list(meta.get("ownerReferences"), "metadata.ownerReferences")
             ]
-            owner = next((_str(o.get("name"), "name") for o in owners if o.get("kind") == "Deployment"), "")
+            owner = next(
+                (_str(o.get("name"), "name") for o in owners if o.get("kind") == "Deployment"), ""
+            )
             annotations = _labels(meta.get("annotations"), "metadata.annotations")
             out.replicasets.append(
                 ReplicaSet(
@@ -384,7 +387,7 @@ class ObjectReader:
             try:
                 rules = parse_groups(spec.get("groups"), str(ref), ref.namespace)
             except RuleFileError as exc:
-                out.problems.append(Problem(PROMETHEUS, None, f"{ref}: {exc}"))
+                out.problems.append(Problem(PROMETHEUS, ref.namespace, f"{ref}: {exc}"))
             else:
                 out.rules.extend(rules)
         elif velero and kind == "Schedule":
@@ -398,8 +401,12 @@ class ObjectReader:
                     cron,
                     spec.get("paused") is True,
                     _str(template.get("ttl"), "spec.template.ttl") or None,
-                    _strings(template.get("includedNamespaces"), "spec.template.includedNamespaces"),
-                    _strings(template.get("excludedNamespaces"), "spec.template.excludedNamespaces"),
+                    _strings(
+                        template.get("includedNamespaces"), "spec.template.includedNamespaces"
+                    ),
+                    _strings(
+                        template.get("excludedNamespaces"), "spec.template.excludedNamespaces"
+                    ),
                     _time(status.get("lastBackup"), "status.lastBackup"),
                 )
             )

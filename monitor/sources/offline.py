@@ -39,7 +39,9 @@ def expand(patterns: Sequence[str], base: Path) -> tuple[list[Path], list[str]]:
         if full.is_dir():
             found = sorted(p for p in full.rglob("*") if p.suffix in _YAML and p.is_file())
         elif any(ch in pattern for ch in "*?["):
-            found = sorted(Path(p) for p in glob.glob(str(full), recursive=True) if Path(p).is_file())
+            found = sorted(
+                Path(p) for p in glob.glob(str(full), recursive=True) if Path(p).is_file()
+            )
         else:
             found = [full] if full.is_file() else []
         if not found:
@@ -63,7 +65,9 @@ class ManifestFiles:
     base: Path
     name: str = KUBERNETES
 
-    def documents(self, files: Sequence[Path], reader: ObjectReader) -> Iterator[tuple[object, str]]:
+    def documents(
+        self, files: Sequence[Path], reader: ObjectReader
+    ) -> Iterator[tuple[object, str]]:
         for path in files:
             rel = _rel(path, self.base)
             try:
@@ -103,7 +107,9 @@ class RuleFiles:
             try:
                 out.rules.extend(read_rule_file(path))
             except RuleFileError as exc:
-                out.problems.append(Problem(PROMETHEUS, None, str(exc).replace(str(self.base) + "/", "")))
+                out.problems.append(
+                    Problem(PROMETHEUS, None, str(exc).replace(str(self.base) + "/", ""))
+                )
         return out
 
 
@@ -118,5 +124,7 @@ class AlertmanagerFile:
         try:
             out.alertmanager = read_config_file(self.path)
         except AlertmanagerConfigError as exc:
-            out.problems.append(Problem(ALERTMANAGER, None, str(exc).replace(str(self.base) + "/", "")))
+            out.problems.append(
+                Problem(ALERTMANAGER, None, str(exc).replace(str(self.base) + "/", ""))
+            )
         return out

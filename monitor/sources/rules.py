@@ -84,9 +84,12 @@ def read_rule_file(path: Path) -> list[Rule]:
             if data.get("kind") == "PrometheusRule":
                 spec = data.get("spec") if isinstance(data.get("spec"), Mapping) else {}
                 meta = data.get("metadata") if isinstance(data.get("metadata"), Mapping) else {}
-                assert isinstance(spec, Mapping) and isinstance(meta, Mapping)
+                assert isinstance(spec, Mapping)
+                assert isinstance(meta, Mapping)
                 try:
-                    rules.extend(parse_groups(spec.get("groups"), origin, str(meta.get("namespace") or "")))
+                    rules.extend(
+                        parse_groups(spec.get("groups"), origin, str(meta.get("namespace") or ""))
+                    )
                 except RuleFileError as exc:
                     raise RuleFileError(f"{path}:{doc.line}: {exc}") from None
             elif "groups" in data:
