@@ -5,7 +5,7 @@ VENV := .venv/bin
 
 demo:
 	@scripts/bootstrap dev
-	$(VENV)/readiness audit --config config/demo.yaml
+	$(VENV)/readiness serve --config config/demo.yaml
 
 test: lint typecheck
 	@scripts/system-deps
@@ -25,6 +25,7 @@ docs:
 	@scripts/bootstrap dev
 	$(VENV)/readiness catalog --format markdown > docs/checklist.md
 	$(VENV)/readiness config schema > docs/config.schema.json
+	$(VENV)/readiness config schema --format markdown > docs/configuration.md
 
 bench:
 	@scripts/bootstrap dev

@@ -149,9 +149,12 @@ def cmd_config_check(args: argparse.Namespace) -> int:
 
 
 def cmd_config_schema(args: argparse.Namespace) -> int:
-    from monitor.settings import config_schema  # noqa: PLC0415
+    from monitor.settings import config_reference, config_schema  # noqa: PLC0415
 
-    _write(json.dumps(config_schema(), indent=2), None)
+    if args.format == "markdown":
+        _write(config_reference(), None)
+    else:
+        _write(json.dumps(config_schema(), indent=2), None)
     return EXIT_OK
 
 
@@ -185,6 +188,7 @@ def parser() -> argparse.ArgumentParser:
     check.add_argument("file")
     check.set_defaults(fn=cmd_config_check)
     schema = cfg_verbs.add_parser("schema", help="print the config's JSON Schema")
+    schema.add_argument("--format", choices=("json", "markdown"), default="json")
     schema.set_defaults(fn=cmd_config_schema)
     return p
 

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from checks.evidence import ServiceEvidence
+from checks.evidence import PROMETHEUS, ServiceEvidence
 from checks.model import Report
 
 
@@ -37,6 +37,8 @@ def service_facts(evidence: ServiceEvidence) -> ServiceFacts:
     if evidence.remembered_restore is not None:
         restores.append(evidence.remembered_restore)
     backups = [b.completed for b in evidence.backups if b.phase == "Completed" and b.completed]
+    if PROMETHEUS in evidence.problems:  # rules unknown: no counts rather than false zeros
+        return ServiceFacts(max(restores, default=None), max(backups, default=None), {})
     alerts = evidence.alerts
     with_runbook = sum(1 for a in alerts if a.annotations.get("runbook_url", "").strip())
     return ServiceFacts(

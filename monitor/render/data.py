@@ -14,6 +14,10 @@ def _iso(value: Any) -> str:
     return str(value.isoformat().replace("+00:00", "Z"))
 
 
+def _round(ratio: float | None) -> float | None:
+    return None if ratio is None else round(ratio, 4)
+
+
 def item_dict(r: ItemResult, since: datetime | None = None) -> dict[str, Any]:
     out = {
         "id": r.item.id,
@@ -51,8 +55,8 @@ def service_dict(
         "tier": s.policy.name,
         "team": s.service.team,
         "namespace": s.service.namespace,
-        "score": round(s.score(), 4),
-        "scores": {d: round(s.score(d), 4) for d in dimensions},
+        "score": _round(s.score()),
+        "scores": {d: _round(s.score(d)) for d in dimensions},
         "unnamed_gaps": s.unnamed_gaps,
         "items": [item_dict(r, since.get((s.service.name, r.item.id))) for r in s.items],
     }

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from html import escape
 
-from checks.model import Report, ServiceResult, Status
+from checks.model import percent, Report, ServiceResult, Status
 from checks.units import format_duration
 from monitor.render.text import _cell
 
@@ -82,7 +82,7 @@ def _service_section(
     return (
         f'<details class="service" id="svc-{name}" data-service="{name}">'
         f"<summary>{name} · {escape(s.policy.name)} · team {escape(s.service.team)} · "
-        f"score {s.score():.0%} · {s.unnamed_gaps} unnamed gaps</summary>"
+        f"score {percent(s.score())} · {s.unnamed_gaps} unnamed gaps</summary>"
         "<table><thead><tr><th>item</th><th>status</th><th>tier</th><th>finding</th></tr></thead>"
         f"<tbody>{''.join(rows)}</tbody></table></details>"
     )
@@ -109,7 +109,7 @@ def render_html(
         name = escape(s.service.name)
         grid_rows.append(
             f'<tr data-service="{name}"><td><a href="#svc-{name}" class="drill">{name}</a></td>'
-            f"<td>{escape(s.policy.name)}</td><td class=cell>{s.score():.0%}</td>"
+            f"<td>{escape(s.policy.name)}</td><td class=cell>{percent(s.score())}</td>"
             f"<td class=cell>{s.unnamed_gaps}</td>{''.join(cells)}</tr>"
         )
     ranked = (

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from checks.model import Catalog, Report, Status
+from checks.model import percent, Catalog, Report, Status
 
 STATUS_STYLE = {
     Status.PASS: "green",
@@ -65,7 +65,9 @@ def render_table(report: Report, limit: int = 20) -> str:
         for d in dims:
             text, worst = _cell(report, i, d)
             cells.append(f"{text} {worst.value}" if worst and worst is not Status.PASS else text)
-        grid.add_row(s.service.name, s.policy.name, f"{s.score():.0%}", str(s.unnamed_gaps), *cells)
+        grid.add_row(
+            s.service.name, s.policy.name, f"{percent(s.score())}", str(s.unnamed_gaps), *cells
+        )
     console.print(grid)
     if report.priorities:
         ranked = Table(title="Fix first", show_lines=False)
@@ -101,7 +103,7 @@ def render_markdown(report: Report) -> str:
             text, worst = _cell(report, i, d)
             cells.append(f"{text} {worst.value}" if worst and worst is not Status.PASS else text)
         lines.append(
-            f"| {s.service.name} | {s.policy.name} | {s.score():.0%} | {s.unnamed_gaps} | "
+            f"| {s.service.name} | {s.policy.name} | {percent(s.score())} | {s.unnamed_gaps} | "
             + " | ".join(cells)
             + " |"
         )
