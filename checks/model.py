@@ -219,6 +219,10 @@ class ServiceSpec:
     data: DataPolicy = DataPolicy(None, None, None, None)
 
 
+def percent(ratio: float | None) -> str:
+    return "n/a" if ratio is None else f"{ratio:.0%}"
+
+
 @dataclass(frozen=True, slots=True)
 class ItemResult:
     item: Item
@@ -239,8 +243,9 @@ class ServiceResult:
     policy: TierPolicy
     items: tuple[ItemResult, ...]
 
-    def score(self, dimension: str | None = None) -> float:
-        """Share of required, applicable items that pass; 1.0 when there are none."""
+    def score(self, dimension: str | None = None) -> float | None:
+        """Share of required, applicable items that pass; None when there are none to score
+        (an internal tool's `data` dimension), which is not the same as all passing."""
         required = [
             r
             for r in self.items
@@ -249,7 +254,7 @@ class ServiceResult:
             and (dimension is None or r.item.dimension == dimension)
         ]
         if not required:
-            return 1.0
+            return None
         return sum(r.status is Status.PASS for r in required) / len(required)
 
     @property

@@ -41,7 +41,10 @@ def parse_duration(text: str) -> timedelta:
         pos = match.end()
     if pos != len(s) or pos == 0:
         raise ValueError(f"{text!r} is not a duration (use e.g. 30s, 15m, 4h, 30d, 1h30m)")
-    return timedelta(seconds=total)
+    try:
+        return timedelta(seconds=total)
+    except OverflowError:
+        raise ValueError(f"{text!r} is too long a duration") from None
 
 
 def format_duration(delta: timedelta) -> str:
@@ -100,7 +103,10 @@ def parse_timeout(value: str) -> timedelta | None:
         return parsed if parsed > timedelta(0) else None
     if not (0 < number < float("inf")):
         return None
-    return timedelta(seconds=number)
+    try:
+        return timedelta(seconds=number)
+    except OverflowError:  # a bound past the year 9999 bounds nothing
+        return None
 
 
 # --- cron -----------------------------------------------------------------------------------

@@ -54,6 +54,10 @@ def fetch_all(sources: Iterable[Source]) -> Fetched:
             fetched.status[source.name] = SourceStatus(ok=True)
         except SourceError as exc:
             fetched.status[source.name] = SourceStatus(ok=False, error=str(exc))
+        except Exception as exc:  # a reader bug on odd input: that source is unknown, not fatal
+            fetched.status[source.name] = SourceStatus(
+                ok=False, error=f"{source.name}: could not read: {type(exc).__name__}: {exc}"
+            )
     return fetched
 
 

@@ -11,14 +11,28 @@ checked in next to its manifests and run from anywhere.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, model_validator
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from checks.catalog import CatalogError, parse_catalog
 from checks.evaluate import EVALUATORS
@@ -53,7 +67,10 @@ def _duration(value: object) -> object:
             return value
         return parse_duration(value)
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=value)
+        try:
+            return timedelta(seconds=value)
+        except (OverflowError, ValueError):
+            raise ValueError(f"{value!r} seconds is not a usable duration") from None
     return value
 
 
@@ -66,7 +83,19 @@ def _ratio(value: object) -> object:
     return value
 
 
-Ratio = Annotated[float, BeforeValidator(_ratio), Field(gt=0, lt=1)]
+Ratio = Annotated[
+    float,
+    BeforeValidator(_ratio),
+    Field(gt=0, lt=1),
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number", "exclusiveMinimum": 0, "exclusiveMaximum": 1},
+                {"type": "string", "pattern": r"^\s*(0|[1-9]\d?)(\.\d+)?\s*%\s*$"},
+            ]
+        }
+    ),
+]
 Name = Annotated[str, Field(pattern=r"^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$")]
 
 
@@ -167,7 +196,8 @@ class RegisterEntryModel(_Strict):
         }[self.kind]
         missing = [f for f in need if not getattr(self, f)]
         if missing:
-            raise ValueError(f"a {self.kind} entry needs {' and '.join(missing)}")
+            article = "an" if self.kind[0] in "aeiou" else "a"
+            raise ValueError(f"{article} {self.kind} entry needs {' and '.join(missing)}")
         return self
 
 
@@ -358,6 +388,10 @@ def load_config(path: Path, catalog: Catalog | None = None) -> Config:
         raise ConfigError(
             "the config must be a YAML mapping (services:, tiers:, …)", where=str(path)
         )
+    odd = [k for k in raw if not isinstance(k, str)]
+    if odd:
+        line = located.line_of([])
+        raise ConfigError(f"top-level key {odd[0]!r} is not a name", where=f"{path}:{line}")
     catalog = catalog or load_catalog()
     user_tiers = raw.get("tiers") or {}
     if not isinstance(user_tiers, dict):
@@ -367,6 +401,10 @@ def load_config(path: Path, catalog: Catalog | None = None) -> Config:
         settings = Settings(**merged)
     except ValidationError as exc:
         raise ConfigError(_validation_message(exc, located)) from None
+    except SettingsError as exc:  # a READINESS_* variable that does not parse
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"READINESS_{field.group(1).upper()}" if field else "a READINESS_* variable"
+        raise ConfigError(f"environment override {name} does not parse: {exc}") from None
     return _cross_check(path, located, settings, catalog)
 
 

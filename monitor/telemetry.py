@@ -44,7 +44,11 @@ def _scrub(key: str, value: Any) -> Any:
     return value
 
 
-_RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {"message"}
+# uvicorn adds an ANSI-coloured duplicate of every message; the plain one is enough.
+_RESERVED = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
+    "message",
+    "color_message",
+}
 
 
 class JsonFormatter(logging.Formatter):

@@ -54,13 +54,61 @@ def load_documents(path: Path) -> Iterator[Document]:
             node = loader.get_node()
             if node is None:
                 continue
-            yield Document(loader.construct_document(node), node.start_mark.line + 1)
+            yield Document(_construct(loader, node, path), node.start_mark.line + 1)
     except yaml.YAMLError as exc:
         raise YamlError(f"{path}:{_line_of(exc)} {_mark(exc)}") from None
-    except (ValueError, RecursionError) as exc:  # e.g. 2026-13-45 matches the date pattern
-        raise YamlError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise YamlError(f"{path}: nested too deeply") from None
     finally:
         loader.dispose()
+
+
+def _construct(loader: Any, node: yaml.Node, path: Path) -> Any:
+    """Build a document's data; a value PyYAML cannot build is reported at its line.
+
+    PyYAML's constructors raise plain ValueError, KeyError, … for values that match a tag's
+    pattern but not its meaning (`2026-13-45`, `!!bool maybe`), without a position.
+    """
+    try:
+        return loader.construct_document(node)
+    except yaml.YAMLError:
+        raise
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, OverflowError) as exc:
+        found = _first_unbuildable(node)
+        if found is None:
+            raise YamlError(f"{path}: cannot read a value: {exc}") from None
+        bad, field = found
+        value = f" {bad.value!r}" if isinstance(bad.value, str) else ""
+        at = f" {field}:" if field else ""
+        raise YamlError(
+            f"{path}:{bad.start_mark.line + 1}:{at} cannot read value{value}: {exc}"
+        ) from None
+
+
+def _first_unbuildable(node: yaml.Node) -> tuple[yaml.Node, str] | None:
+    """The first scalar PyYAML cannot build, with its field path (`register[0].due`)."""
+    probe: Any = SafeLoader("")
+    try:
+        stack: list[tuple[yaml.Node, str]] = [(node, "")]
+        while stack:
+            current, field = stack.pop()
+            if isinstance(current, yaml.ScalarNode):
+                try:
+                    probe.construct_object(current, deep=True)
+                except Exception:
+                    return current, field
+            elif isinstance(current, yaml.SequenceNode):
+                stack.extend(
+                    (child, f"{field}[{i}]")
+                    for i, child in reversed(list(enumerate(current.value)))
+                )
+            elif isinstance(current, yaml.MappingNode):
+                for key, value in reversed(current.value):
+                    name = key.value if isinstance(key, yaml.ScalarNode) else "?"
+                    stack.extend(((value, f"{field}.{name}" if field else str(name)), (key, field)))
+        return None
+    finally:
+        probe.dispose()
 
 
 def _line_of(exc: yaml.YAMLError) -> str:
@@ -113,11 +161,34 @@ def load_located(path: Path) -> Located:
     loader = SafeLoader(text)
     try:
         root = loader.get_single_node()
-        data = loader.construct_document(root) if root is not None else None
+        if root is not None:
+            _refuse_duplicate_keys(root, path)
+        data = _construct(loader, root, path) if root is not None else None
     except yaml.YAMLError as exc:
         raise YamlError(f"{path}:{_line_of(exc)} {_mark(exc)}") from None
-    except (ValueError, RecursionError) as exc:
-        raise YamlError(f"{path}: {exc}") from None
+    except RecursionError:
+        raise YamlError(f"{path}: nested too deeply") from None
     finally:
         loader.dispose()
     return Located(data, root, path)
+
+
+def _refuse_duplicate_keys(root: yaml.Node, path: Path) -> None:
+    """YAML lets the last of two equal keys win silently; in a config that hides a mistake."""
+    stack = [root]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
+            for key, value in node.value:
+                if isinstance(key, yaml.ScalarNode):
+                    line = key.start_mark.line + 1
+                    if key.value in seen and key.value != "<<":
+                        raise YamlError(
+                            f"{path}:{line}: duplicate key {key.value!r} "
+                            f"(first at line {seen[key.value]})"
+                        )
+                    seen[key.value] = line
+                stack.append(value)
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(node.value)

@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from html import escape
 
-from checks.model import percent, Report, ServiceResult, Status
+from checks.model import Report, ServiceResult, Status, percent
 from checks.units import format_duration
 from monitor.render.text import _cell
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from checks.model import percent, Catalog, Report, Status
+from checks.model import Catalog, Report, Status, percent
 
 STATUS_STYLE = {
     Status.PASS: "green",

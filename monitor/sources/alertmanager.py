@@ -20,16 +20,16 @@ class AlertmanagerConfigError(ValueError):
     pass
 
 
-def _matchers(route: Mapping[str, Any], where: str) -> tuple[str, ...]:
+def _matchers(route: Mapping[str, Any], where: str, origin: str) -> tuple[str, ...]:
     out: list[str] = []
     for key, op in (("match", "="), ("match_re", "=~")):
         raw = route.get(key) or {}
         if not isinstance(raw, Mapping):
-            raise AlertmanagerConfigError(f"{where}.{key} must be a mapping")
+            raise AlertmanagerConfigError(f"{origin}: {where}.{key} must be a mapping")
         out.extend(f"{k}{op}{v}" for k, v in raw.items())
     matchers = route.get("matchers") or []
     if not isinstance(matchers, list):
-        raise AlertmanagerConfigError(f"{where}.matchers must be a list")
+        raise AlertmanagerConfigError(f"{origin}: {where}.matchers must be a list")
     # Matcher strings are `label op value` with optional quotes and spaces.
     out.extend(str(m).replace(" ", "").replace('"', "") for m in matchers)
     return tuple(out)
@@ -45,7 +45,7 @@ def parse_config(data: object, origin: str) -> AlertmanagerConfig:
 
     def walk(node: Mapping[str, Any], depth: int, inherited: str, where: str) -> None:
         receiver = str(node.get("receiver") or inherited)
-        routes.append(Route(receiver, _matchers(node, where), depth))
+        routes.append(Route(receiver, _matchers(node, where, origin), depth))
         children = node.get("routes") or []
         if not isinstance(children, list):
             raise AlertmanagerConfigError(f"{origin}: {where}.routes must be a list")
@@ -54,16 +54,20 @@ def parse_config(data: object, origin: str) -> AlertmanagerConfig:
                 raise AlertmanagerConfigError(f"{origin}: {where}.routes[{i}] must be a mapping")
             walk(child, depth + 1, receiver, f"{where}.routes[{i}]")
 
-    try:
-        walk(root, 0, "", "route")
-    except AlertmanagerConfigError as exc:
-        raise AlertmanagerConfigError(f"{origin}: {exc}") from None
+    walk(root, 0, "", "route")
     receivers: dict[str, tuple[str, ...]] = {}
-    for i, r in enumerate(data.get("receivers") or []):
+    raw_receivers = data.get("receivers") or []
+    if not isinstance(raw_receivers, list):
+        raise AlertmanagerConfigError(f"{origin}: receivers must be a list")
+    for i, r in enumerate(raw_receivers):
         if not isinstance(r, Mapping) or not r.get("name"):
             raise AlertmanagerConfigError(f"{origin}: receivers[{i}] needs a name")
         receivers[str(r["name"])] = tuple(
-            sorted(k.removesuffix("_configs") for k, v in r.items() if k.endswith("_configs") and v)
+            sorted(
+                k.removesuffix("_configs")
+                for k, v in r.items()
+                if isinstance(k, str) and k.endswith("_configs") and v
+            )
         )
     return AlertmanagerConfig(origin, tuple(routes), receivers)
 
@@ -79,7 +83,10 @@ def read_config_file(path: Path) -> AlertmanagerConfig:
         raise AlertmanagerConfigError(f"{path}: expected one YAML document, found {len(docs)}")
     data = docs[0].data
     if isinstance(data, Mapping) and data.get("kind") == "Secret":
-        embedded = (data.get("stringData") or {}).get("alertmanager.yaml")
+        string_data = data.get("stringData")
+        embedded = (
+            string_data.get("alertmanager.yaml") if isinstance(string_data, Mapping) else None
+        )
         if not isinstance(embedded, str):
             raise AlertmanagerConfigError(f"{path}: Secret has no stringData.alertmanager.yaml")
         return parse_text(embedded, f"{path.name} (Secret)")
@@ -91,4 +98,6 @@ def parse_text(text: str, origin: str) -> AlertmanagerConfig:
         data = yaml.load(text, Loader=SafeLoader)
     except yaml.YAMLError as exc:
         raise AlertmanagerConfigError(f"{origin}: not YAML: {exc}") from None
+    except (ValueError, TypeError, KeyError, AttributeError, IndexError, RecursionError) as exc:
+        raise AlertmanagerConfigError(f"{origin}: cannot read a value: {exc}") from None
     return parse_config(data, origin)
