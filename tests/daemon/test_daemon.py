@@ -208,7 +208,7 @@ def test_the_server_is_not_ready_until_the_first_cycle_and_serves_gzip_after(
     assert plain.headers["content-type"].startswith("text/plain; version=")
 
     report = client.get("/api/v1/report").json()
-    assert [s["name"] for s in report["services"]][0] == "payments"
+    assert report["services"][0]["name"] == "payments"
     assert all(len(s["items"]) == 32 for s in report["services"])
     assert all("since" in i for s in report["services"] for i in s["items"])
 
