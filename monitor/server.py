@@ -7,8 +7,10 @@ which escapes them; responses carry a CSP that forbids any script but the page's
 
 from __future__ import annotations
 
+import contextlib
 import json
-from collections.abc import AsyncIterator
+import threading
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -116,8 +118,28 @@ def parse_listen(listen: str) -> tuple[str, int]:
 
 
 def serve(daemon: Daemon, listen: str) -> None:
-    """Run until SIGTERM/SIGINT; uvicorn turns either into a graceful shutdown."""
+    """Run until SIGTERM/SIGINT, shut down gracefully, and return (exit status 0).
+
+    uvicorn re-raises the caught signal after its graceful shutdown, which makes a clean stop
+    look like a kill (exit -15) to Kubernetes and to scripts; we handle the signal and return.
+    """
+    import signal  # noqa: PLC0415
+
     import uvicorn  # noqa: PLC0415
+
+    class _Server(uvicorn.Server):
+        @contextlib.contextmanager
+        def capture_signals(self) -> Iterator[None]:
+            if threading.current_thread() is not threading.main_thread():
+                yield
+                return
+            handled = (signal.SIGINT, signal.SIGTERM)
+            previous = {sig: signal.signal(sig, self.handle_exit) for sig in handled}
+            try:
+                yield
+            finally:
+                for sig, handler in previous.items():
+                    signal.signal(sig, handler)
 
     host, port = parse_listen(listen)
     config = uvicorn.Config(
@@ -130,4 +152,4 @@ def serve(daemon: Daemon, listen: str) -> None:
         timeout_graceful_shutdown=3,
         server_header=False,
     )
-    uvicorn.Server(config).run()
+    _Server(config).run()
