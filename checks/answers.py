@@ -15,7 +15,7 @@ Rules, in order:
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from checks.model import Answer, AnswerKind, Finding, Outcome, Status
 
@@ -40,7 +40,8 @@ def resolve(finding: Finding, answer: Answer | None, now: datetime) -> tuple[Sta
         case AnswerKind.ATTESTED:
             if answer.dated > now.date():  # dated in the future (an audit with an early --now)
                 return _PLAIN[finding.outcome], finding.summary
-            until = answer.lapses_at.date().isoformat()
+            # The last whole day it holds, so "through" means the same as for accepted risks.
+            through = (answer.lapses_at - timedelta(microseconds=1)).date().isoformat()
             if finding.outcome is Outcome.FAIL:
                 return Status.FAIL, (
                     f"{finding.summary} (attestation by {answer.owner} is contradicted by the "
@@ -48,11 +49,12 @@ def resolve(finding: Finding, answer: Answer | None, now: datetime) -> tuple[Sta
                 )
             if lapsed:
                 return Status.EXPIRED, (
-                    f"attestation by {answer.owner} of {when} expired {until}: {answer.text}"
+                    f"attestation by {answer.owner} of {when}, valid through {through}, has "
+                    f"expired: {answer.text}"
                 )
             return (
                 Status.PASS,
-                f"attested by {answer.owner} on {when}: {answer.text} (valid until {until})",
+                f"attested by {answer.owner} on {when}: {answer.text} (valid through {through})",
             )
         case AnswerKind.PLANNED:
             if lapsed:
@@ -63,6 +65,8 @@ def resolve(finding: Finding, answer: Answer | None, now: datetime) -> tuple[Sta
         case AnswerKind.ACCEPTED:
             if lapsed:
                 return Status.EXPIRED, (
-                    f"risk accepted by {answer.owner} expired {when}: {answer.text}"
+                    f"risk accepted by {answer.owner} through {when} has expired: {answer.text}"
                 )
-            return Status.ACCEPTED, (f"risk accepted by {answer.owner} until {when}: {answer.text}")
+            return Status.ACCEPTED, (
+                f"risk accepted by {answer.owner} through {when}: {answer.text}"
+            )

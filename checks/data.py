@@ -54,13 +54,15 @@ def newest_restore(ctx: Context) -> tuple[datetime | None, str]:
     ]
     newest = max(completed, key=lambda r: r.completed or ctx.now, default=None)
     remembered = ctx.evidence.remembered_restore
+    if remembered is not None and remembered > ctx.now:  # an audit with an earlier --now
+        remembered = None
     if (
         newest is not None
         and newest.completed is not None
         and (remembered is None or newest.completed >= remembered)
     ):
         return newest.completed, f"Restore {newest.ref.name} from backup {newest.backup_name}"
-    if remembered is not None and remembered <= ctx.now:
+    if remembered is not None:
         return remembered, "remembered from an earlier cycle (the Restore object is gone)"
     return None, ""
 

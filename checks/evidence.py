@@ -229,11 +229,13 @@ class Rule:
 
 @dataclass(frozen=True, slots=True)
 class Route:
-    """One node of the Alertmanager route tree, flattened."""
+    """One node of the Alertmanager route tree, flattened in pre-order: a node's children are
+    the nodes after it one level deeper, up to the next node at its own depth or above."""
 
     receiver: str
-    matchers: tuple[str, ...]  # normalised "label=value", "label=~regex", …
+    matchers: tuple[str, ...]  # normalised "label=value", "label=~regex", "!=", "!~"
     depth: int
+    continue_: bool = False  # Alertmanager's `continue`: keep matching later siblings
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,19 +20,52 @@ from checks.context import (
 from checks.evidence import KUBERNETES, PROMETHEUS, Rule
 from checks.model import Finding
 
+# Names and expressions are split into words (camelCase, snake_case, colons) before matching,
+# so that `Slot`, `slots` and `SlowQueries` do not read as "SLO".
+_WORD = re.compile(r"[A-Z]+(?=[A-Z][a-z])|[A-Z]?[a-z]+|[A-Z]+|\d+[a-z]*")
 # User-facing signals: errors and latency of requests, availability, SLO burn.
-_SYMPTOM = re.compile(
-    r"(?i)(_errors?_|error_?rate|errorbudget|error_budget|burn_?rate|burnrate|slo|sli\b|sli:|"
-    r"availability|latency|duration_seconds|request_duration|apdex|"
-    r"code=~?\"5|status=~?\"5|status_code=~?\"5|5xx|success_?rate|http_requests_total|"
-    r"grpc_server_handled_total|probe_success)"
+_SYMPTOM_WORDS = frozenset(
+    {
+        "error",
+        "errors",
+        "latency",
+        "availability",
+        "available",
+        "slo",
+        "sli",
+        "burn",
+        "burnrate",
+        "apdex",
+        "5xx",
+        "success",
+        "duration",
+        "unavailable",
+        "timeouts",
+    }
 )
-_CAUSE_ONLY = re.compile(r"(?i)(cpu|memory|disk|filesystem|inode|load1|load5|swap|oom)")
+_SYMPTOM_EXPR = re.compile(
+    r"(code|status|status_code)=~?\"5|http_requests_total|grpc_server_handled_total|"
+    r"probe_success|_request_duration_seconds|histogram_quantile"
+)
+_CAUSE_WORDS = frozenset(
+    {"cpu", "memory", "disk", "filesystem", "inode", "inodes", "load1", "load5", "swap", "oom"}
+)
+_SLO_WORDS = frozenset({"slo", "sli", "burnrate"})
+
+
+def words(text: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in _WORD.findall(text))
+
+
+def _is_slo_rule(rule: Rule) -> bool:
+    found = words(rule.name) | words(rule.expr)
+    return bool(found & _SLO_WORDS) or {"error", "budget"} <= found or {"burn", "rate"} <= found
 
 
 def is_symptom_alert(rule: Rule) -> bool:
-    text = f"{rule.name} {rule.expr}"
-    return bool(_SYMPTOM.search(text))
+    return bool(words(f"{rule.name} {rule.expr}") & _SYMPTOM_WORDS) or bool(
+        _SYMPTOM_EXPR.search(rule.expr)
+    )
 
 
 @evaluator("symptom-alert-rules", PROMETHEUS)
@@ -42,7 +75,7 @@ def symptom_alert_rules(ctx: Context) -> Finding:
         return Finding.failed("no alerting rules for the service")
     symptoms = [a for a in alerts if is_symptom_alert(a)]
     if not symptoms:
-        causes = [a.name for a in alerts if _CAUSE_ONLY.search(f"{a.name} {a.expr}")]
+        causes = [a.name for a in alerts if words(f"{a.name} {a.expr}") & _CAUSE_WORDS]
         return Finding.failed(
             f"{plural(len(alerts), 'alerting rule')}, none on user-facing errors or latency"
             + (f" (cause alerts: {listing(sorted(set(causes)))})" if causes else ""),
@@ -77,9 +110,6 @@ def alert_runbook_annotations(ctx: Context) -> Finding:
     )
 
 
-_SLO_RULE = re.compile(r"(?i)(slo|sli|error_?budget|burn_?rate|burnrate)")
-
-
 @evaluator("slo-rules", PROMETHEUS)
 def slo_rules(ctx: Context) -> Finding:
     slo = ctx.service.slo
@@ -88,7 +118,7 @@ def slo_rules(ctx: Context) -> Finding:
         declared.append(f"p95 latency {slo.latency_p95.total_seconds() * 1000:g}ms")
     if slo is not None and slo.error_rate is not None:
         declared.append(f"error rate {slo.error_rate:.3%}")
-    rules = [r for r in ctx.evidence.rules if _SLO_RULE.search(f"{r.name} {r.expr}")]
+    rules = [r for r in ctx.evidence.rules if _is_slo_rule(r)]
     gaps: list[str] = []
     if slo is None or slo.latency_p95 is None:
         gaps.append("no p95 latency objective declared (config: services[].slo.latency_p95)")

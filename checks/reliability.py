@@ -151,29 +151,31 @@ def timeout_config(ctx: Context) -> Finding:
     bounded: list[str] = []
     for dep in deps:
         keys = _candidate_keys(dep.name, dep.timeout_keys)
-        best: tuple[str, str, str] | None = None  # key, value, origin
+        # Every container that configures the dependency must bound it: one unbounded
+        # caller is enough to hang a request, whatever the others do.
+        found: list[tuple[str, str, str]] = []  # key, value, origin
         for w in workloads:
             for c in w.containers:
                 if c.init:
                     continue
                 settings = _settings(ctx, w, c)
-                for key in keys:
-                    if key in settings:
-                        best = (key, *settings[key])
-                        break
-        if best is None:
+                key = next((k for k in keys if k in settings), None)
+                if key is not None:
+                    found.append((key, *settings[key]))
+        if not found:
             unbounded.append(f"{dep.name}: no timeout set (looked for {listing(keys, 2)})")
             continue
-        key, value, origin = best
-        rendered = _timeout_of(key, value)
-        if rendered is None:
-            unbounded.append(f"{dep.name}: {key}={value!r} in {origin} is unbounded")
-        else:
-            bounded.append(f"{dep.name}: {key}={value} ({rendered}) in {origin}")
+        for key, value, origin in found:
+            rendered = _timeout_of(key, value)
+            if rendered is None:
+                unbounded.append(f"{dep.name}: {key}={value!r} in {origin} is unbounded")
+            else:
+                bounded.append(f"{dep.name}: {key}={value} ({rendered}) in {origin}")
+    failing = list(dict.fromkeys(u.split(":")[0] for u in unbounded))
     if unbounded:
         return Finding.failed(
-            f"{plural(len(unbounded), 'dependency', 'dependencies')} without a finite timeout: "
-            + listing(u.split(":")[0] for u in unbounded),
+            f"{plural(len(failing), 'dependency', 'dependencies')} without a finite timeout: "
+            + listing(failing),
             tuple(unbounded + bounded),
         )
     return Finding.passed(

@@ -155,6 +155,8 @@ def _field(text: str, index: int) -> frozenset[int]:
         if index == 4 and end == 7:  # 7 is Sunday too
             values.add(0)
             end = 6
+            if start == 7:  # `7` alone: Sunday, already added
+                continue
         if not (low <= start <= high and low <= end <= high + (index == 4)):
             raise ValueError(f"{part!r} is outside {low}-{high}")
         values.update(range(start, end + 1, step))
@@ -175,7 +177,10 @@ def cron_max_interval(expression: str) -> timedelta:
     """
     expr = expression.strip()
     if expr.startswith("@every"):
-        return parse_duration(expr.removeprefix("@every").strip())
+        try:
+            return parse_duration(expr.removeprefix("@every").strip())
+        except ValueError as exc:
+            raise ValueError(f"{expression!r} is not a schedule: {exc}") from None
     expr = _MACROS.get(expr, expr)
     fields = expr.split()
     if len(fields) == 6:  # a leading seconds field, as robfig/cron allows

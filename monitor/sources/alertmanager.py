@@ -45,7 +45,9 @@ def parse_config(data: object, origin: str) -> AlertmanagerConfig:
 
     def walk(node: Mapping[str, Any], depth: int, inherited: str, where: str) -> None:
         receiver = str(node.get("receiver") or inherited)
-        routes.append(Route(receiver, _matchers(node, where, origin), depth))
+        routes.append(
+            Route(receiver, _matchers(node, where, origin), depth, node.get("continue") is True)
+        )
         children = node.get("routes") or []
         if not isinstance(children, list):
             raise AlertmanagerConfigError(f"{origin}: {where}.routes must be a list")
