@@ -107,7 +107,8 @@ RULES = [
         ATTESTED,
         BEFORE,
         Status.PASS,
-        "attested by alice on 2026-07-03: https://wiki.example.com/drill (valid through 2026-09-30)",
+        "attested by alice on 2026-07-03: https://wiki.example.com/drill "
+        "(valid through 2026-09-30)",
         id="attested-no-evidence-passes",
     ),
     pytest.param(
