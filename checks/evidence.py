@@ -9,7 +9,7 @@ N services over M objects stays O(N + M) instead of O(N x M).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -327,10 +327,11 @@ class FleetEvidence:
         for binding in bindings:
             for ns in {s.namespace or binding.ref.namespace for s in binding.subjects}:
                 self.bindings[ns].append(binding)
-        self.schedules = tuple(schedules)
-        self.backups = tuple(backups)
-        self.backups_by_name = {b.ref.name: b for b in self.backups}
-        self.restores = tuple(restores)
+        self.schedules = _NamespaceScope(schedules, lambda s: s.included_namespaces)
+        backups = tuple(backups)
+        self.backups_by_name = {b.ref.name: b for b in backups}
+        self.backups = _NamespaceScope(backups, lambda b: b.included_namespaces)
+        self.restores = _NamespaceScope(restores, self._restore_namespaces)
         self.rules = tuple(rules)
         self.rules_by_label: dict[tuple[str, str], list[Rule]] = defaultdict(list)
         for rule in self.rules:
@@ -373,9 +374,9 @@ class FleetEvidence:
             ingresses=tuple(
                 i for i in self.ingresses.get(ns, ()) if not spec.selector or _named_for(i, names)
             ),
-            schedules=tuple(s for s in self.schedules if s.covers(ns)),
-            backups=tuple(b for b in self.backups if b.covers(ns)),
-            restores=tuple(r for r in self.restores if self._restore_covers(r, ns)),
+            schedules=tuple(s for s in self.schedules.candidates(ns) if s.covers(ns)),
+            backups=tuple(b for b in self.backups.candidates(ns) if b.covers(ns)),
+            restores=tuple(r for r in self.restores.candidates(ns) if self._restore_covers(r, ns)),
             rules=self._rules_for(spec),
             alertmanager=self.alertmanager,
             problems=self._problems_for(ns),
@@ -389,6 +390,15 @@ class FleetEvidence:
         buckets = [self.rules_by_label.get(item, []) for item in spec.alert_match.items()]
         smallest = min(buckets, key=len)
         return tuple(r for r in smallest if r.matches(spec.alert_match))
+
+    def _restore_namespaces(self, restore: VeleroRestore) -> tuple[str, ...]:
+        """Namespaces a restore names outright; empty when it may cover any."""
+        if restore.included_namespaces:
+            return restore.included_namespaces
+        backup = self.backups_by_name.get(restore.backup_name)
+        if backup is None:
+            return (*restore.namespace_mapping, *restore.namespace_mapping.values()) or ("",)
+        return backup.included_namespaces
 
     def _restore_covers(self, restore: VeleroRestore, namespace: str) -> bool:
         if restore.included_namespaces:
@@ -411,6 +421,24 @@ class FleetEvidence:
             if not status.ok:
                 found[source].insert(0, status.error or f"{source} is unavailable")
         return {k: tuple(v) for k, v in found.items()}
+
+
+class _NamespaceScope[T]:
+    """Velero objects indexed by the namespaces they name, so that one service's lookup reads
+    its own bucket plus the few objects that cover every namespace, not the whole fleet's."""
+
+    def __init__(self, objects: Iterable[T], namespaces: Callable[[T], tuple[str, ...]]) -> None:
+        self.named: dict[str, list[T]] = defaultdict(list)
+        self.everywhere: list[T] = []
+        for obj in objects:
+            names = namespaces(obj)
+            if not names or "*" in names:
+                self.everywhere.append(obj)
+            for name in set(names) - {"*"}:
+                self.named[name].append(obj)
+
+    def candidates(self, namespace: str) -> list[T]:
+        return self.named.get(namespace, []) + self.everywhere
 
 
 class _HasRef(Protocol):
