@@ -116,6 +116,7 @@ class Daemon:
         self.publication: Publication | None = None
         self.ready = threading.Event()
         self._evaluate_lock = threading.Lock()
+        self._stopping = threading.Event()
         self._scheduler: Any = None
         self._answers: dict[str, dict[str, Answer]] = {}
         for (service, item), answer in config.register.items():
@@ -281,15 +282,23 @@ class Daemon:
     # --- scheduling -------------------------------------------------------------------------
 
     def _source_job(self, name: str) -> None:
+        if self._stopping.is_set():
+            return
         if self.fetch(name):
-            self.evaluate()
+            self._evaluate_job()
         else:
             self.republish_metrics()
 
+    def _evaluate_job(self) -> None:
+        if not self._stopping.is_set():
+            self.evaluate()
+
     def _first_cycle(self) -> None:
         for name in self.slots:
+            if self._stopping.is_set():
+                return
             self.fetch(name)
-        self.evaluate()
+        self._evaluate_job()
 
     def start(self) -> None:
         from apscheduler.schedulers.background import BackgroundScheduler  # noqa: PLC0415
@@ -314,7 +323,7 @@ class Daemon:
             )
         every = self.config.settings.schedule.evaluate_every
         scheduler.add_job(
-            self.evaluate,
+            self._evaluate_job,
             IntervalTrigger(seconds=every.total_seconds()),
             id="evaluate",
             name="evaluate",
@@ -326,9 +335,22 @@ class Daemon:
         self._scheduler = scheduler
         log.info("scheduler started", extra={"sources": sorted(self.slots)})
 
-    def stop(self) -> None:
+    def stop(self, grace: float = 5.0) -> None:
+        """Stop scheduling, let a running cycle finish (up to `grace` seconds), close state.
+
+        A fetch may still be blocked on a slow source; it runs in a pool thread that dies with
+        the process. A cycle still running after the grace period keeps the state open: its
+        write is one transaction, so an abandoned one leaves the file as it was.
+        """
+        self._stopping.set()
         if self._scheduler is not None:
             self._scheduler.shutdown(wait=False)
             self._scheduler = None
-        self.state.close()
+        if self._evaluate_lock.acquire(timeout=grace):
+            try:
+                self.state.close()
+            finally:
+                self._evaluate_lock.release()
+        else:
+            log.warning("a cycle is still running at shutdown; state left open")
         log.info("stopped")

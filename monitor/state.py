@@ -92,7 +92,7 @@ class StateStore:
         except sqlite3.Error as error:
             if conn is not None:
                 conn.close()
-            raise StateError(_explain(Path(path), error.sqlite_errorcode, str(error))) from error
+            raise StateError(_explain(Path(path), _code(error), str(error))) from error
         except BaseException:
             if conn is not None:
                 conn.close()
@@ -195,9 +195,13 @@ class StateStore:
                         conn.execute("ROLLBACK")
                     raise
             except sqlite3.Error as error:
-                raise StateError(
-                    _explain(Path(self.path), error.sqlite_errorcode, str(error))
-                ) from error
+                raise StateError(_explain(Path(self.path), _code(error), str(error))) from error
+
+
+def _code(error: sqlite3.Error) -> int | None:
+    """SQLite's error code; ProgrammingError (a closed connection) and friends have none."""
+    code = getattr(error, "sqlite_errorcode", None)
+    return code if isinstance(code, int) else None
 
 
 def open_or_memory(path: str | os.PathLike[str]) -> tuple[StateStore, str | None]:
@@ -239,12 +243,12 @@ def _migrate(conn: sqlite3.Connection, path: str, migrations: Sequence[str]) -> 
         raise
 
 
-def _explain(path: Path, code: int, cause: str) -> str:
+def _explain(path: Path, code: int | None, cause: str) -> str:
     """Message for a sqlite failure on `path`: which file, what went wrong, what to do."""
     where = f"state database {path}"
     if path.name == MEMORY:
         return f"in-memory state database: {cause}"
-    primary = code & 0xFF  # extended codes carry the primary code in the low byte
+    primary = (code or 0) & 0xFF  # extended codes carry the primary code in the low byte
     if primary == sqlite3.SQLITE_NOTADB:
         return (
             f"{where} is not a SQLite database ({cause}). Move the file aside (the monitor then"
