@@ -506,3 +506,21 @@ def test_the_console_script_refuses_a_bad_config_with_exit_2_and_no_traceback() 
         "service_on_unknown_tier.yaml:6: services[1].tier: unknown tier 'gold' "
         "(known: critical, internal, standard)"
     ) in done.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "committed"),
+    [
+        (("config", "schema"), "config.schema.json"),
+        (("config", "schema", "--format", "markdown"), "configuration.md"),
+    ],
+    ids=["json-schema", "reference"],
+)
+def test_the_committed_config_docs_match_the_generated_ones(
+    capsys: pytest.CaptureFixture[str], args: tuple[str, ...], committed: str
+) -> None:
+    code, out, _ = run(capsys, *args)
+    assert code == 0
+    assert out.encode("utf-8") == (REPO / "docs" / committed).read_bytes(), (
+        f"docs/{committed} is stale: regenerate it with `make docs`"
+    )
