@@ -224,8 +224,17 @@ class Daemon:
             restores = self.state.remember_restores(
                 {n: f.restore_last_success for n, f in facts.items() if f.restore_last_success}
             )
+            backups = self.state.remember_backups(
+                {n: f.backup_last_success for n, f in facts.items() if f.backup_last_success}
+            )
+            # Velero prunes Backups after their TTL and Restores with them: what the state
+            # remembers outlives the objects, so the timestamps do not vanish or move back.
             facts = {
-                n: replace(f, restore_last_success=restores.get(n, f.restore_last_success))
+                n: replace(
+                    f,
+                    restore_last_success=restores.get(n, f.restore_last_success),
+                    backup_last_success=backups.get(n, f.backup_last_success),
+                )
                 for n, f in facts.items()
             }
             for err in errors:

@@ -2,7 +2,7 @@
 
 Every test gets its own copy of the demo environment (so it may edit the evidence), its own
 state file and its own free port, so the suite runs under `pytest -n 2`. Every wait is a bounded
-poll; nothing sleeps longer than a poll interval. Servers listen on 127.0.0.1 only.
+poll with a deadline, never a fixed long sleep. Servers listen on 127.0.0.1 only.
 
 Helpers reach the tests as fixtures (a test never imports this module: several folders have a
 `conftest.py`, and pytest keeps only one module of that name importable at a time).
@@ -38,9 +38,6 @@ LOOPBACK = "127.0.0.1"
 POLL = 0.1  # seconds between two polls of any wait loop
 READY_TIMEOUT = 30.0  # process start (imports) plus the first cycle, on a loaded 2-core runner
 STOP_TIMEOUT = 5.0  # the bound on a graceful SIGTERM shutdown
-
-ITEMS_PER_SERVICE = 32
-DEMO_SERVICES = ("payments", "checkout", "catalog", "search", "notifications", "admin-dashboard")
 
 
 # --- plain helpers ----------------------------------------------------------------------------

@@ -211,9 +211,9 @@ def test_serve_answers_probes_metrics_and_report_then_follows_evidence_and_stops
     assert labels["required"] == "true"
     assert labels["tier"] == "critical"
 
-    # SIGTERM: gone within 5 s, having logged only JSON lines and no traceback.
-    signalled_at = time.time()
-    daemon.stop(signal.SIGTERM, timeout=5)
+    # SIGTERM: gone within 5 s with exit code 0, having logged only JSON lines, no traceback.
+    code = daemon.stop(signal.SIGTERM, timeout=5)
+    assert code == 0, f"exit code {code} after SIGTERM"
     stderr = daemon.stderr()
     assert "Traceback" not in stderr
     records = daemon.log_records()
@@ -223,18 +223,35 @@ def test_serve_answers_probes_metrics_and_report_then_follows_evidence_and_stops
     events = [r["event"] for r in records]
     assert "cycle done" in events
     assert "stopped" in events, "the lifespan shutdown ran"
-    while_running = [
-        r for r in records if r["level"] in {"error", "critical"} and _ts(r["ts"]) < signalled_at
-    ]
-    assert not while_running, while_running
+    errors = [r for r in records if r["level"] in {"error", "critical"}]
+    assert not errors, errors
 
 
-def test_sigterm_exits_with_code_zero(demo: Any, start_daemon: Callable[..., Any]) -> None:
-    # uvicorn re-raises a caught SIGTERM after its graceful shutdown unless `serve` keeps it
-    # from doing so; then a clean stop looks like a kill (exit -15) to Kubernetes and scripts.
-    daemon = start_daemon(demo.config)
+FLEET_COPIES = 200  # a fleet big enough that one cycle takes most of a second
 
-    code = daemon.stop(signal.SIGTERM, timeout=5)
 
-    assert code == 0, f"exit code {code} after SIGTERM"
-    assert "stopped" in [r["event"] for r in daemon.log_records()]
+def test_sigterm_during_a_cycle_stops_cleanly(demo: Any, start_daemon: Callable[..., Any]) -> None:
+    def grow(data: dict[str, Any]) -> None:
+        data["schedule"]["evaluate_every"] = "100ms"  # cycles back to back
+        base = list(data["services"])
+        for i in range(FLEET_COPIES):
+            copy = dict(base[i % len(base)])
+            copy["namespace"] = copy.get("namespace") or copy["name"]
+            copy["name"] = f"{copy['name']}-{i}"
+            data["services"].append(copy)
+
+    demo.edit_config(grow)
+    # Exit 0 (uvicorn re-raises the SIGTERM it caught, exit -15, unless monitor/server.py keeps
+    # it from doing so), and the running cycle finishes before the state store closes: closing
+    # it under the cycle logged "AttributeError: 'ProgrammingError' object has no attribute
+    # 'sqlite_errorcode'" from the evaluate job. A SIGTERM 0.3 s after ready lands mid-cycle
+    # about 9 times in 10; two tries.
+    for attempt in range(2):
+        daemon = start_daemon(demo.config)
+        time.sleep(0.3)  # the next cycle started within 100 ms and is evaluating now
+
+        code = daemon.stop(signal.SIGTERM, timeout=15)  # the cycle finishes first
+
+        errors = [r for r in daemon.log_records() if r["level"] in {"error", "critical"}]
+        assert code == 0, f"attempt {attempt}: exit code {code}"
+        assert not errors, f"attempt {attempt}: errors while stopping: {errors}"
