@@ -30,38 +30,11 @@ from checks.model import (
 from monitor.cycle import CycleResult, ServiceFacts, SourceHealth
 from monitor.exporter import CONTENT_TYPE, CycleCollector, Exposition, SelfMetrics
 from monitor.settings import load_catalog
+from tests.contract import METRICS, SELF_METRICS
 
 NOW = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
 
-# DESIGN section 5, copied here on purpose: the test holds the contract, not the module.
-CONTRACT: dict[str, tuple[str, frozenset[str]]] = {
-    "readiness_item_status": (
-        "gauge",
-        frozenset({"service", "tier", "dimension", "item", "status", "required"}),
-    ),
-    "readiness_item_status_since_timestamp_seconds": (
-        "gauge",
-        frozenset({"service", "dimension", "item"}),
-    ),
-    "readiness_service_info": ("gauge", frozenset({"service", "tier", "team"})),
-    "readiness_score_ratio": ("gauge", frozenset({"service", "tier", "dimension"})),
-    "readiness_unnamed_gaps": ("gauge", frozenset({"service", "tier"})),
-    "readiness_restore_test_last_success_timestamp_seconds": ("gauge", frozenset({"service"})),
-    "readiness_backup_last_success_timestamp_seconds": ("gauge", frozenset({"service"})),
-    "readiness_alert_rules": ("gauge", frozenset({"service", "runbook"})),
-    "readiness_register_expiry_timestamp_seconds": (
-        "gauge",
-        frozenset({"service", "item", "kind"}),
-    ),
-    "readiness_source_up": ("gauge", frozenset({"source"})),
-    "readiness_source_last_success_timestamp_seconds": ("gauge", frozenset({"source"})),
-    "readiness_source_fetch_duration_seconds": ("histogram", frozenset({"source"})),
-    "readiness_cycle_last_success_timestamp_seconds": ("gauge", frozenset()),
-    # Not (yet) in the DESIGN table, exported on the brief's request.
-    "readiness_cycle_duration_seconds": ("gauge", frozenset()),
-    "readiness_evaluator_errors": ("counter", frozenset()),
-    "readiness_build_info": ("gauge", frozenset({"version", "python"})),
-}
+CONTRACT = {**METRICS, **SELF_METRICS}
 
 
 # --- factories ---------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from typing import Any
 
 import pytest
 
+from tests.contract import METRICS
+
 pytestmark = pytest.mark.integration
 
 SERVICES = ("payments", "checkout", "catalog", "search", "notifications", "admin-dashboard")
@@ -26,32 +28,8 @@ STATUSES = {
     "not_applicable",
 }
 
-# DESIGN section 5, the metrics the engine fills (readiness_oncall_uncovered_seconds needs an
-# on-call source the demo does not configure): name -> (type, labels).
-CONTRACT: dict[str, tuple[str, frozenset[str]]] = {
-    "readiness_item_status": (
-        "gauge",
-        frozenset({"service", "tier", "dimension", "item", "status", "required"}),
-    ),
-    "readiness_item_status_since_timestamp_seconds": (
-        "gauge",
-        frozenset({"service", "dimension", "item"}),
-    ),
-    "readiness_service_info": ("gauge", frozenset({"service", "tier", "team"})),
-    "readiness_score_ratio": ("gauge", frozenset({"service", "tier", "dimension"})),
-    "readiness_unnamed_gaps": ("gauge", frozenset({"service", "tier"})),
-    "readiness_restore_test_last_success_timestamp_seconds": ("gauge", frozenset({"service"})),
-    "readiness_backup_last_success_timestamp_seconds": ("gauge", frozenset({"service"})),
-    "readiness_alert_rules": ("gauge", frozenset({"service", "runbook"})),
-    "readiness_register_expiry_timestamp_seconds": (
-        "gauge",
-        frozenset({"service", "item", "kind"}),
-    ),
-    "readiness_source_up": ("gauge", frozenset({"source"})),
-    "readiness_source_last_success_timestamp_seconds": ("gauge", frozenset({"source"})),
-    "readiness_source_fetch_duration_seconds": ("histogram", frozenset({"source"})),
-    "readiness_cycle_last_success_timestamp_seconds": ("gauge", frozenset()),
-}
+
+CONTRACT = METRICS
 SOURCES = {"kubernetes", "prometheus", "alertmanager"}
 
 REPORT_KEYS = {"generated_at", "services", "priorities"}
