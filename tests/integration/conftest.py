@@ -30,6 +30,8 @@ import yaml
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
+from tests.support import missing
+
 REPO = Path(__file__).resolve().parents[2]
 DEMO_CONFIG = REPO / "config" / "demo.yaml"
 DEMO_DIR = REPO / "config" / "demo"
@@ -392,7 +394,7 @@ def metrics_parser() -> Callable[[str], dict[str, Metric]]:
 def require_binary(name: str) -> str:
     path = shutil.which(name)
     if path is None:
-        pytest.skip(f"{name} is not installed (scripts/system-deps installs it in CI)")
+        missing(f"{name} is not installed (scripts/system-deps installs it)")
     return path
 
 

@@ -9,6 +9,8 @@ from typing import Any
 
 import pytest
 
+from tests.support import missing
+
 pytestmark = pytest.mark.integration
 
 REPO = Path(__file__).resolve().parents[2]
@@ -30,7 +32,7 @@ TIMEOUT_MS = 15_000
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     if not Path(CHROMIUM).exists():
-        pytest.skip(f"{CHROMIUM} is missing (scripts/system-deps installs Debian's chromium)")
+        missing(f"{CHROMIUM} is missing (scripts/system-deps installs Debian's chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with sync_api.sync_playwright() as pw:
         browser = pw.chromium.launch(
