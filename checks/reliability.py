@@ -176,12 +176,12 @@ def timeout_config(ctx: Context) -> Finding:
         return Finding.failed(
             f"{plural(len(failing), 'dependency', 'dependencies')} without a finite timeout: "
             + listing(failing),
-            tuple(unbounded + bounded),
+            tuple(dict.fromkeys(unbounded + bounded)),
         )
     return Finding.passed(
         "finite timeouts for all "
         + plural(len(deps), "declared dependency", "declared dependencies"),
-        tuple(bounded),
+        tuple(dict.fromkeys(bounded)),
     )
 
 

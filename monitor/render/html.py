@@ -136,7 +136,8 @@ def render_html(
         '<meta name="viewport" content="width=device-width,initial-scale=1">'
         f"<title>{escape(title)}</title><style>{_CSS}</style></head><body>"
         f"<h1>{escape(title)}</h1>"
-        f'<div class="meta">Evaluated {escape(now.isoformat())} · {len(report.services)} services'
+        f'<div class="meta">Evaluated {escape(now.isoformat(timespec="seconds"))} · '
+        f"{len(report.services)} services"
         f' · <span class="counts">{count_html}</span></div>'
         '<h2>Services × dimensions</h2><p class="meta">Required items passing per dimension, and '
         "the worst status among them.</p>"

@@ -52,7 +52,9 @@ def render_table(report: Report, limit: int = 20) -> str:
 
     buffer = io.StringIO()
     console = Console(file=buffer, width=140, force_terminal=False, color_system=None)
-    grid = Table(title=f"Readiness at {report.generated_at.isoformat()}", show_lines=False)
+    grid = Table(
+        title=f"Readiness at {report.generated_at.isoformat(timespec='seconds')}", show_lines=False
+    )
     grid.add_column("service")
     grid.add_column("tier")
     grid.add_column("score", justify="right")
@@ -92,7 +94,7 @@ def _md(text: str) -> str:
 def render_markdown(report: Report) -> str:
     dims = [d.id for d in report.catalog.dimensions]
     lines = [
-        f"# Readiness audit, {report.generated_at.isoformat()}",
+        f"# Readiness audit, {report.generated_at.isoformat(timespec='seconds')}",
         "",
         "| service | tier | score | unnamed gaps | " + " | ".join(dims) + " |",
         "|---|---|---:|---:|" + "---|" * len(dims),
