@@ -49,6 +49,7 @@ from checks.model import (
     Thresholds,
     TierPolicy,
 )
+from monitor.catalog import default_tiers, load_catalog
 from monitor.cycle import CycleResult, ServiceFacts, SourceHealth
 from monitor.exporter import (
     CONTENT_TYPE,
@@ -58,7 +59,6 @@ from monitor.exporter import (
     Exposition,
     SelfMetrics,
 )
-from monitor.settings import default_tiers, load_catalog
 
 DEMO_FLEET = 6
 LARGE_FLEET = 2000

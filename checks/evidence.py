@@ -339,6 +339,10 @@ class FleetEvidence:
                 self.rules_by_label[label].append(rule)
         self.alertmanager = alertmanager
         self.problems = tuple(problems)
+        # Problems by namespace; None holds those that could belong to anyone.
+        self.problems_by_namespace: dict[str | None, list[Problem]] = defaultdict(list)
+        for problem in self.problems:
+            self.problems_by_namespace[problem.namespace].append(problem)
         self.sources: Mapping[str, SourceStatus] = dict(sources or {})
         self.remembered_restores: Mapping[str, datetime] = dict(remembered_restores or {})
 
@@ -414,8 +418,8 @@ class FleetEvidence:
 
     def _problems_for(self, namespace: str) -> Mapping[str, tuple[str, ...]]:
         found: dict[str, list[str]] = defaultdict(list)
-        for problem in self.problems:
-            if problem.namespace is None or problem.namespace == namespace:
+        for key in (None, namespace):
+            for problem in self.problems_by_namespace.get(key, ()):
                 found[problem.source].append(problem.message)
         for source, status in self.sources.items():
             if not status.ok:

@@ -7,7 +7,8 @@ cannot read must not count as a finite one.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
+from functools import cache
 from itertools import pairwise
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)(ms|us|µs|ns|w|d|h|m|s)")
@@ -168,12 +169,15 @@ def _value(text: str, names: dict[str, int]) -> int:
     return names[lowered] if lowered in names else int(text)
 
 
+@cache
 def cron_max_interval(expression: str) -> timedelta:
     """The longest gap between two runs of a cron schedule (Velero's dialect, UTC).
 
-    Supports five-field cron, `@every <duration>` and the @daily-style macros. Computed by
-    walking two years minute by minute at hour granularity where possible, so months with
-    fewer days and weekday restrictions are honoured. Raises ValueError naming the problem.
+    Supports five-field cron, `@every <duration>` and the @daily-style macros. Walks two years
+    day by day, so short months and weekday restrictions are honoured: within a day the runs
+    are the same, so the longest gap is either inside a day or from one matching day's last
+    run to the next matching day's first. Cached: a fleet shares a handful of schedules.
+    Raises ValueError naming the problem.
     """
     expr = expression.strip()
     if expr.startswith("@every"):
@@ -192,12 +196,11 @@ def cron_max_interval(expression: str) -> timedelta:
     except (ValueError, KeyError) as exc:
         raise ValueError(f"{expression!r} is not a cron schedule: {exc}") from exc
     day_any, weekday_any = fields[2] in ("*", "?"), fields[4] in ("*", "?")
-    runs: list[int] = []  # minutes since the start of a reference leap-year pair
-    from datetime import date  # noqa: PLC0415 - keep module import light; pure stdlib
-
-    day = date(2024, 1, 1)
+    times = sorted(h * 60 + m for h in hours for m in minutes)  # minutes into a matching day
+    matching: list[int] = []  # day offsets from 2024-01-01, a leap year and the one after
+    start = date(2024, 1, 1)
     for offset in range(731):
-        current = day + timedelta(days=offset)
+        current = start + timedelta(days=offset)
         if current.month not in months:
             continue
         in_days = current.day in days
@@ -211,14 +214,15 @@ def cron_max_interval(expression: str) -> timedelta:
             matches = in_days
         else:
             matches = in_days or in_weekdays
-        if not matches:
-            continue
-        base = offset * 1440
-        runs.extend(base + h * 60 + m for h in sorted(hours) for m in sorted(minutes))
-    if len(runs) < 2:
+        if matches:
+            matching.append(offset)
+    if not times or len(times) * len(matching) < 2:
         raise ValueError(f"{expression!r} runs less than twice in two years")
-    gap = max(b - a for a, b in pairwise(runs))
-    return timedelta(minutes=gap)
+    within = max((b - a for a, b in pairwise(times)), default=0)
+    across = max(
+        ((d2 - d1) * 1440 - times[-1] + times[0] for d1, d2 in pairwise(matching)), default=0
+    )
+    return timedelta(minutes=max(within, across))
 
 
 # --- Kubernetes quantities ------------------------------------------------------------------

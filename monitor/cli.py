@@ -108,7 +108,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_catalog(args: argparse.Namespace) -> int:
-    from monitor.settings import load_catalog  # noqa: PLC0415
+    from monitor.catalog import load_catalog  # noqa: PLC0415
 
     catalog = load_catalog()
     if args.format == "json":

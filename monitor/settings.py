@@ -34,8 +34,6 @@ from pydantic_settings import (
     SettingsError,
 )
 
-from checks.catalog import CatalogError, parse_catalog
-from checks.evaluate import EVALUATORS
 from checks.model import (
     Answer,
     AnswerKind,
@@ -48,17 +46,9 @@ from checks.model import (
     TierPolicy,
 )
 from checks.units import parse_duration
+from monitor.catalog import default_tiers, load_catalog
 from monitor.errors import ConfigError
 from monitor.yamlio import Located, YamlError, load_located
-
-
-def bundled_config_dir() -> Path:
-    """`config/` of a source checkout, or its copy inside an installed wheel."""
-    here = Path(__file__).resolve().parent
-    for candidate in (here / "_bundled" / "config", here.parent / "config"):
-        if (candidate / "checklist.yaml").is_file():
-            return candidate
-    raise ConfigError("cannot find the bundled checklist (config/checklist.yaml)")
 
 
 def _duration(value: object) -> object:
@@ -326,25 +316,6 @@ class Config:
     def resolve(self, path: str) -> Path:
         p = Path(path).expanduser()
         return p if p.is_absolute() else self.base / p
-
-
-def load_catalog() -> Catalog:
-    path = bundled_config_dir() / "checklist.yaml"
-    try:
-        return parse_catalog(load_located(path).data, EVALUATORS)
-    except (YamlError, CatalogError) as exc:
-        raise ConfigError(str(exc), where=str(path)) from None
-
-
-def default_tiers() -> dict[str, Any]:
-    path = bundled_config_dir() / "tiers.yaml"
-    try:
-        data = load_located(path).data
-    except YamlError as exc:
-        raise ConfigError(str(exc)) from None
-    if not isinstance(data, dict) or not isinstance(data.get("tiers"), dict):
-        raise ConfigError("must hold a 'tiers' mapping", where=str(path))
-    return dict(data["tiers"])
 
 
 def _merge(base: Mapping[str, Any], over: Mapping[str, Any]) -> dict[str, Any]:

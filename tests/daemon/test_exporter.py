@@ -27,9 +27,9 @@ from checks.model import (
     Thresholds,
     TierPolicy,
 )
+from monitor.catalog import load_catalog
 from monitor.cycle import CycleResult, ServiceFacts, SourceHealth
 from monitor.exporter import CONTENT_TYPE, CycleCollector, Exposition, SelfMetrics
-from monitor.settings import load_catalog
 from tests.contract import METRICS, SELF_METRICS
 
 NOW = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)

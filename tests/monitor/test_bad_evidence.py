@@ -18,8 +18,9 @@ import yaml
 from checks.evaluate import EVALUATORS
 from checks.evidence import ALERTMANAGER, KUBERNETES, PROMETHEUS
 from checks.model import ItemResult, Report, Status
+from monitor.catalog import load_catalog
 from monitor.engine import audit
-from monitor.settings import load_catalog, load_config
+from monitor.settings import load_config
 
 EVIDENCE = Path(__file__).parent / "fixtures" / "evidence"
 GOOD_MANIFESTS = str(EVIDENCE / "manifests_alpha_beta")

@@ -29,8 +29,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from checks.evidence import AlertmanagerConfig, Rule
+from monitor.catalog import load_catalog
 from monitor.errors import ConfigError
-from monitor.settings import load_catalog, load_config
+from monitor.settings import load_config
 from monitor.sources.alertmanager import AlertmanagerConfigError, parse_config
 from monitor.sources.kube_objects import Collected, ObjectReader
 from monitor.sources.rules import RuleFileError, parse_groups, read_rule_file
