@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from checks.model import Answer, AnswerKind, Finding, Outcome, Status
+from checks.model import NO_EVIDENCE_SUMMARY, Answer, AnswerKind, Finding, Outcome, Status
 
 _PLAIN = {
     Outcome.FAIL: Status.FAIL,
@@ -28,18 +28,27 @@ _PLAIN = {
 }
 
 
+def _unanswered(finding: Finding) -> tuple[Status, str]:
+    """No register entry: the finding stands. A gap without evidence says so in words that
+    read the same on every item, then why there is none."""
+    summary = finding.summary
+    if finding.outcome is Outcome.NO_EVIDENCE and summary != NO_EVIDENCE_SUMMARY:
+        summary = f"{NO_EVIDENCE_SUMMARY}: {summary}"
+    return _PLAIN[finding.outcome], summary
+
+
 def resolve(finding: Finding, answer: Answer | None, now: datetime) -> tuple[Status, str]:
     """The item's status and summary, given what evidence found and what humans answered."""
     if finding.outcome is Outcome.PASS or finding.outcome is Outcome.NOT_APPLICABLE:
         return _PLAIN[finding.outcome], finding.summary
     if answer is None:
-        return _PLAIN[finding.outcome], finding.summary
+        return _unanswered(finding)
     lapsed = now >= answer.lapses_at
     when = answer.dated.isoformat()
     match answer.kind:
         case AnswerKind.ATTESTED:
             if answer.dated > now.date():  # dated in the future (an audit with an early --now)
-                return _PLAIN[finding.outcome], finding.summary
+                return _unanswered(finding)
             # The last whole day it holds, so "through" means the same as for accepted risks.
             through = (answer.lapses_at - timedelta(microseconds=1)).date().isoformat()
             if finding.outcome is Outcome.FAIL:

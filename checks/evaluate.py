@@ -144,7 +144,7 @@ def prioritise(services: Sequence[ServiceResult]) -> tuple[Priority, ...]:
             if klass is None or not result.required:
                 continue
             weight = service.policy.weight * result.item.severity.weight
-            vague = int(result.summary == NO_EVIDENCE_SUMMARY)
+            vague = int(result.summary.startswith(NO_EVIDENCE_SUMMARY))
             key = (klass, -weight, vague, service.service.name, result.item.id)
             rows.append((key, service, result, weight))
     rows.sort(key=lambda row: row[0])

@@ -284,3 +284,14 @@ def test_register_rules_turn_findings_and_answers_into_statuses(
 )
 def test_only_fail_overdue_and_expired_are_unnamed_gaps(status: Status, unnamed: bool) -> None:
     assert status.unnamed is unnamed
+
+
+def test_an_unanswered_gap_without_evidence_says_so_then_why() -> None:
+    from checks.model import NO_EVIDENCE_SUMMARY, Finding
+
+    specific = Finding.no_evidence("no workloads found in namespace 'payments'")
+    assert resolve(specific, None, BEFORE) == (
+        Status.FAIL,
+        f"{NO_EVIDENCE_SUMMARY}: no workloads found in namespace 'payments'",
+    )
+    assert resolve(Finding.no_evidence(), None, BEFORE) == (Status.FAIL, NO_EVIDENCE_SUMMARY)
