@@ -12,6 +12,14 @@ The two bodies are checked to be byte-identical before timing, so both sides ser
 thing. Scrapes per side stop at `--scrapes` or after `--budget` seconds, whichever comes first
 (render-per-scrape at 2,000 services takes seconds per scrape); the table says how many ran.
 
+The one-off cost of a publish is measured for both renderers of the cycle, in the same run:
+
+- direct: `Exposition.publish` as it is, rendering the cycle with `render_cycle`;
+- collector: the same publish with the cycle rendered by `generate_latest(CycleCollector(cycle))`
+  (what `publish` did before `render_cycle`), whose output is checked to be byte-identical.
+
+Render times are the best of `--repeats` renders of the cycle alone (no self metrics, no gzip).
+
     .venv/bin/python bench/scrape_latency.py                  # 6 and 2,000 services
     .venv/bin/python bench/scrape_latency.py --services 500 --scrapes 100
 """
@@ -58,6 +66,7 @@ from monitor.exporter import (
     CycleCollector,
     Exposition,
     SelfMetrics,
+    render_cycle,
 )
 
 DEMO_FLEET = 6
@@ -177,6 +186,35 @@ def baseline_registry(cycle: CycleResult) -> CollectorRegistry:
     return registry
 
 
+def publish_with_collector(cycle: CycleResult, metrics: SelfMetrics) -> tuple[bytes, bytes]:
+    """`Exposition.publish` with the cycle rendered by the client over the collector."""
+    body = generate_latest(CycleCollector(cycle)) + generate_latest(metrics.registry)
+    return body, gzip.compress(body, GZIP_LEVEL, mtime=0)
+
+
+def timed(work: Callable[[], object]) -> float:
+    """Seconds of one run of `work`, after a full collection so no earlier garbage is charged."""
+    gc.collect()
+    start = time.perf_counter()
+    work()
+    return time.perf_counter() - start
+
+
+def best_of(repeats: int, work: Callable[[], object]) -> float:
+    return min(timed(work) for _ in range(repeats))
+
+
+def traced_peak_mib(work: Callable[[], object]) -> float:
+    """Peak traced allocation of `work` (tracemalloc slows allocation down: never timed)."""
+    gc.collect()
+    tracemalloc.start()
+    try:
+        work()
+        return tracemalloc.get_traced_memory()[1] / 2**20
+    finally:
+        tracemalloc.stop()
+
+
 # --- serving and scraping ----------------------------------------------------------------------
 
 Payload = Callable[[bool], tuple[bytes, str | None]]
@@ -271,33 +309,48 @@ class Row:
     ours: list[float]
     baseline: list[float]
     build_s: float
-    publish_s: float
+    publish_s: float  # direct: Exposition.publish
+    collector_publish_s: float
+    render_s: float  # direct: render_cycle, best of --repeats
+    collector_render_s: float
+    gzip_s: float
     peak_mib: float
+    collector_peak_mib: float
     baseline_render_s: float
 
 
-def measure(catalog: Catalog, services: int, scrapes: int, budget: float, use_gzip: bool) -> Row:
-    # One-off costs, untraced: building the cycle result and publishing it (render + gzip).
+def measure(
+    catalog: Catalog, services: int, scrapes: int, budget: float, use_gzip: bool, repeats: int
+) -> Row:
+    # One-off costs, untraced: building the cycle result and publishing it (render + gzip), with
+    # each renderer of the cycle; then the renders alone, best of `repeats`.
     gc.collect()
     t0 = time.perf_counter()
     cycle = synthetic_cycle(catalog, services)
-    t1 = time.perf_counter()
+    build_s = time.perf_counter() - t0
     metrics = self_metrics()
     exposition = Exposition()
-    exposition.publish(cycle, metrics)
-    t2 = time.perf_counter()
-
-    # Peak memory of the same work, traced separately (tracemalloc slows allocation down).
-    del cycle
+    publish_s = timed(lambda: exposition.publish(cycle, metrics))
     gc.collect()
-    tracemalloc.start()
-    traced = Exposition()
-    traced.publish(synthetic_cycle(catalog, services), metrics)
-    peak = tracemalloc.get_traced_memory()[1]
-    tracemalloc.stop()
-    del traced
+    t1 = time.perf_counter()
+    collector_body, _ = publish_with_collector(cycle, metrics)
+    collector_publish_s = time.perf_counter() - t1
+    plain = exposition.get(accept_gzip=False)[0]
+    if collector_body != plain:
+        raise SystemExit("render_cycle and generate_latest over the collector differ")
+    del collector_body
+    render_s = best_of(repeats, lambda: render_cycle(cycle))
+    collector_render_s = best_of(repeats, lambda: generate_latest(CycleCollector(cycle)))
+    gzip_s = best_of(repeats, lambda: gzip.compress(plain, GZIP_LEVEL, mtime=0))
 
-    cycle = synthetic_cycle(catalog, services)
+    # Peak memory of building a cycle and publishing it, per renderer, traced separately.
+    peak_mib = traced_peak_mib(
+        lambda: Exposition().publish(synthetic_cycle(catalog, services), metrics)
+    )
+    collector_peak_mib = traced_peak_mib(
+        lambda: publish_with_collector(synthetic_cycle(catalog, services), metrics)
+    )
+
     registry = baseline_registry(cycle)
 
     def baseline(accept_gzip: bool) -> tuple[bytes, str | None]:
@@ -310,7 +363,6 @@ def measure(catalog: Catalog, services: int, scrapes: int, budget: float, use_gz
     baseline(False)
     baseline_render_s = time.perf_counter() - t3
 
-    plain = exposition.get(accept_gzip=False)[0]
     with serving(exposition.get) as ours_port, serving(baseline) as base_port:
         for port in (ours_port, base_port):
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -331,9 +383,14 @@ def measure(catalog: Catalog, services: int, scrapes: int, budget: float, use_gz
         gzip_bytes=len(exposition.get(accept_gzip=True)[0]),
         ours=ours,
         baseline=base,
-        build_s=t1 - t0,
-        publish_s=t2 - t1,
-        peak_mib=peak / 2**20,
+        build_s=build_s,
+        publish_s=publish_s,
+        collector_publish_s=collector_publish_s,
+        render_s=render_s,
+        collector_render_s=collector_render_s,
+        gzip_s=gzip_s,
+        peak_mib=peak_mib,
+        collector_peak_mib=collector_peak_mib,
         baseline_render_s=baseline_render_s,
     )
 
@@ -342,7 +399,7 @@ def _count(values: list[float]) -> str:
     return f"{len(values)}{'*' if len(values) < 100 else ' '}"
 
 
-def print_table(rows: list[Row], scrapes: int, use_gzip: bool) -> None:
+def print_table(rows: list[Row], scrapes: int, use_gzip: bool, repeats: int) -> None:
     encoding = "gzip" if use_gzip else "identity"
     print(f"\nscrape latency over loopback, Accept-Encoding: {encoding}, up to {scrapes} scrapes")
     print("(n = scrapes that ran; * = fewer than 100, so p99 is close to the maximum)\n")
@@ -362,18 +419,31 @@ def print_table(rows: list[Row], scrapes: int, use_gzip: bool) -> None:
             f"{_count(r.baseline):>6} {base_med:>8.2f} {base_p99:>8.2f} | "
             f"{base_med / ours_med:>8.1f}x {base_p99 / ours_p99:>8.1f}x"
         )
-    print("\none-off costs (ours), untraced; peak memory traced separately with tracemalloc")
-    print(
-        f"{'services':>8} {'build cycle s':>14} {'publish s':>10} {'peak MiB':>9} | "
-        f"{'baseline: one render s':>22}"
+    print("\none-off costs (ours), untraced, by renderer of the cycle:")
+    print("collector = generate_latest(CycleCollector(cycle)), direct = render_cycle(cycle)\n")
+    header = (
+        f"{'services':>8} {'build s':>8} | {'publish s':>9}: {'collector':>9} {'direct':>7} "
+        f"{'ratio':>6} | {'render s':>8}: {'collector':>9} {'direct':>7} {'ratio':>6} | "
+        f"{'gzip s':>6} | {'baseline: one render s':>22}"
     )
+    print(header)
+    print("-" * len(header))
     for r in rows:
         print(
-            f"{r.services:>8} {r.build_s:>14.3f} {r.publish_s:>10.3f} {r.peak_mib:>9.1f} | "
+            f"{r.services:>8} {r.build_s:>8.3f} | {'':>9}  {r.collector_publish_s:>9.3f} "
+            f"{r.publish_s:>7.3f} {r.collector_publish_s / r.publish_s:>5.1f}x | "
+            f"{'':>8}  {r.collector_render_s:>9.3f} {r.render_s:>7.3f} "
+            f"{r.collector_render_s / r.render_s:>5.1f}x | {r.gzip_s:>6.3f} | "
             f"{r.baseline_render_s:>22.3f}"
         )
-    print("(publish = render both registries with generate_latest + gzip once;")
-    print(" peak = building the synthetic CycleResult plus publishing it)")
+    print("(publish = render the cycle, render the self metrics with generate_latest, gzip: once;")
+    print(f" render = the cycle alone, gzip = level {GZIP_LEVEL}: each the best of {repeats};")
+    print(" the two renderers' bodies are checked byte-identical)")
+    print("\npeak memory, traced separately with tracemalloc: building the synthetic CycleResult")
+    print("plus publishing it")
+    print(f"{'services':>8} {'collector MiB':>14} {'direct MiB':>11}")
+    for r in rows:
+        print(f"{r.services:>8} {r.collector_peak_mib:>14.1f} {r.peak_mib:>11.1f}")
 
 
 def main() -> None:
@@ -394,16 +464,19 @@ def main() -> None:
     parser.add_argument(
         "--identity", action="store_true", help="scrape without Accept-Encoding: gzip"
     )
+    parser.add_argument(
+        "--repeats", type=int, default=3, help="renders per renderer, best taken (default 3)"
+    )
     args = parser.parse_args()
     sizes = args.services or [DEMO_FLEET, LARGE_FLEET]
-    if any(n < 1 for n in sizes) or args.scrapes < 1 or args.budget <= 0:
-        parser.error("--services, --scrapes and --budget must be positive")
+    if any(n < 1 for n in sizes) or args.scrapes < 1 or args.budget <= 0 or args.repeats < 1:
+        parser.error("--services, --scrapes, --budget and --repeats must be positive")
 
     started = time.perf_counter()
     catalog = load_catalog()
     use_gzip = not args.identity
-    rows = [measure(catalog, n, args.scrapes, args.budget, use_gzip) for n in sizes]
-    print_table(rows, args.scrapes, use_gzip)
+    rows = [measure(catalog, n, args.scrapes, args.budget, use_gzip, args.repeats) for n in sizes]
+    print_table(rows, args.scrapes, use_gzip, args.repeats)
     print(f"\ntotal run {time.perf_counter() - started:.1f} s")
 
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import dataclasses
 import gzip
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import prometheus_client.exposition
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from prometheus_client import CollectorRegistry
 from prometheus_client.metrics_core import Metric
 from prometheus_client.parser import text_string_to_metric_families
@@ -18,6 +21,7 @@ from checks.model import (
     Answer,
     AnswerKind,
     Catalog,
+    Dimension,
     ItemResult,
     Report,
     Requirement,
@@ -29,7 +33,14 @@ from checks.model import (
 )
 from monitor.catalog import load_catalog
 from monitor.cycle import CycleResult, ServiceFacts, SourceHealth
-from monitor.exporter import CONTENT_TYPE, CycleCollector, Exposition, SelfMetrics
+from monitor.exporter import (
+    CONTENT_TYPE,
+    CYCLE_SPECS,
+    CycleCollector,
+    Exposition,
+    SelfMetrics,
+    render_cycle,
+)
 from tests.contract import METRICS, SELF_METRICS
 
 NOW = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
@@ -486,6 +497,188 @@ def test_a_service_removed_from_the_next_cycle_leaves_no_series(catalog: Catalog
     assert b'"legacy"' not in after
 
 
+# --- the direct renderer -----------------------------------------------------------------------
+#
+# `Exposition.publish` renders the cycle with `render_cycle`, not with `generate_latest` over the
+# collector; the collector's rendering by the client is the contract, to the byte.
+
+AWKWARD = 'pay "core"\\ops\nnight shift ☂ Zürich'
+
+
+def reference(cycle: CycleResult) -> bytes:
+    """The client's rendering of the cycle, through a registry as the tests register it."""
+    registry = CollectorRegistry()
+    registry.register(CycleCollector(cycle))
+    return prometheus_client.exposition.generate_latest(registry)
+
+
+def awkward_catalog(catalog: Catalog) -> Catalog:
+    """The real catalog plus a dimension and an item whose ids need escaping."""
+    dimension = Dimension('ops "night"\\shift\nünï', "Awkward", "ids that need escaping")
+    item = dataclasses.replace(
+        catalog.items[0], id=f'{dimension.id}.quote"back\\slash\n☂', dimension=dimension.id
+    )
+    return Catalog.of((*catalog.dimensions, dimension), (*catalog.items, item))
+
+
+def realistic_cycle(catalog: Catalog) -> CycleResult:
+    """Every family populated; label values needing escapes; scores and facts partly missing."""
+    catalog = awkward_catalog(catalog)
+    awkward_item = catalog.items[-1].id
+    mixed = dict(zip((item.id for item in catalog.items), Status, strict=False))  # all statuses
+    answers = {
+        item_id: answer("payments", item_id, kind, NOW + timedelta(days=days))
+        for item_id, kind, days in (
+            ("data.restore-tested", AnswerKind.PLANNED, 9),
+            ("capacity.load-tested", AnswerKind.ACCEPTED, 9),  # the same lapse, formatted once
+            (awkward_item, AnswerKind.ATTESTED, -400),
+        )
+    }
+    payments = service_result(catalog, "payments", team=AWKWARD, statuses=mixed, answers=answers)
+    # Exempt from `data`: that dimension has no score, so no series rather than 1.0.
+    internal = tier_policy('internal "tools"', required=["security", awkward_item], exempt=["data"])
+    wiki = service_result(
+        catalog,
+        'wiki\\"ünï\ncode',
+        policy=internal,
+        team="docs ☂",
+        statuses={"security.encryption": Status.EXPIRED, awkward_item: Status.FAIL},
+    )
+    sandbox = service_result(catalog, "sandbox", policy=tier_policy("sandbox", required=()))
+    search = service_result(catalog, "search", team="")
+    cycle_time = NOW - timedelta(days=2)
+    since = {
+        ("payments", "data.dr-plan"): cycle_time,
+        ("payments", "data.restore-tested"): cycle_time,
+        ("payments", awkward_item): datetime(1970, 1, 1, tzinfo=UTC),
+        (wiki.service.name, "security.encryption"): datetime(1969, 7, 20, 20, 17, tzinfo=UTC),
+        (wiki.service.name, awkward_item): NOW - timedelta(microseconds=1_234_567),
+        ("search", "reliability.health-checks"): cycle_time,
+    }
+    facts = {
+        "payments": ServiceFacts(
+            restore_last_success=NOW - timedelta(days=40),
+            backup_last_success=NOW - timedelta(hours=3, microseconds=5),
+            alert_rules={"ok": 5, "missing": 2},  # `broken` not counted: exported as 0
+        ),
+        wiki.service.name: ServiceFacts(restore_last_success=cycle_time),  # rules not counted
+        "sandbox": ServiceFacts(),
+        # search: no facts at all
+    }
+    sources = [
+        SourceHealth("kubernetes", up=True, last_success=NOW - timedelta(seconds=30)),
+        SourceHealth('page"duty\\\n☂', up=False, last_success=cycle_time, error="HTTP 503"),
+        SourceHealth("prometheus", up=False, last_success=None),
+    ]
+    cycle = cycle_result(
+        catalog, payments, wiki, sandbox, search, since=since, facts=facts, sources=sources
+    )
+    return dataclasses.replace(cycle, duration_seconds=12_345_678.25)  # Go-style exponent
+
+
+def test_render_cycle_is_byte_identical_to_the_client_for_a_realistic_cycle(
+    catalog: Catalog,
+) -> None:
+    cycle = realistic_cycle(catalog)
+    expected = reference(cycle)
+
+    assert render_cycle(cycle) == expected
+    # The cycle exercises what it claims to.
+    exported = families(expected)
+    assert list(exported) == [spec.name for spec in CYCLE_SPECS]
+    assert all(family.samples for family in exported.values())
+    scored = {(s["service"], s["dimension"]) for s in samples(expected, "readiness_score_ratio")}
+    wiki = cycle.report.services[1].service.name
+    assert (wiki, "data") not in scored
+    assert (wiki, "security") in scored
+    assert not {dimension for service, dimension in scored if service == "sandbox"}
+    assert {s["service"] for s in samples(expected, "readiness_alert_rules")} == {"payments"}
+    restored = {
+        s["service"]
+        for s in samples(expected, "readiness_restore_test_last_success_timestamp_seconds")
+    }
+    assert restored == {"payments", wiki}
+    assert "☂".encode() in expected
+    assert b'team="pay \\"core\\"\\\\ops\\nnight shift' in expected
+
+
+def test_render_cycle_is_byte_identical_to_the_client_for_an_empty_cycle(
+    catalog: Catalog,
+) -> None:
+    cycle = cycle_result(catalog)  # no services, no sources: headers and the cycle's own series
+    body = render_cycle(cycle)
+
+    assert body == reference(cycle)
+    assert body.count(b"# TYPE ") == len(CYCLE_SPECS)
+
+
+def test_publish_is_the_cycle_then_the_self_metrics(catalog: Catalog) -> None:
+    cycle = realistic_cycle(catalog)
+    self_metrics = SelfMetrics(sources=["kubernetes"], version="1.2.3")
+    self_metrics.observe_fetch("kubernetes", 0.3)
+
+    expected = reference(cycle) + prometheus_client.exposition.generate_latest(
+        self_metrics.registry
+    )
+    assert published(cycle, self_metrics) == expected
+
+
+label_values = st.text(max_size=10)  # any code point but surrogates, which UTF-8 cannot carry
+
+
+# Derandomized and without a database, as tests/monitor/test_fuzz.py: the same draws every run.
+@settings(
+    max_examples=100,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    names=st.lists(label_values, max_size=3, unique=True),
+    tier=label_values,
+    team=label_values,
+    source=label_values,
+    statuses=st.lists(st.sampled_from(Status), min_size=32, max_size=32),
+    moments=st.lists(st.datetimes(timezones=st.just(UTC)), min_size=1, max_size=6),
+    duration=st.floats(),
+    rules=st.dictionaries(st.sampled_from(["ok", "missing", "broken"]), st.integers(0, 10**6)),
+)
+def test_render_cycle_matches_the_client_for_any_label_text_and_values(
+    catalog: Catalog,
+    names: list[str],
+    tier: str,
+    team: str,
+    source: str,
+    statuses: list[Status],
+    moments: list[datetime],
+    duration: float,
+    rules: dict[str, int],
+) -> None:
+    ids = [item.id for item in catalog.items]
+    services = [
+        service_result(
+            catalog,
+            name,
+            policy=tier_policy(tier, required=["*"] if n % 2 else ["security"]),
+            team=team,
+            statuses=dict(zip(ids, statuses[n:] + statuses[:n], strict=True)),
+            answers={ids[n]: answer(name, ids[n], AnswerKind.PLANNED, moments[-1])},
+        )
+        for n, name in enumerate(names)
+    ]
+    since = {(name, ids[k]): moment for name in names for k, moment in enumerate(moments)}
+    facts = {name: ServiceFacts(moments[0], moments[-1], rules) for name in names[:2]}
+    sources = [SourceHealth(source, up=bool(rules), last_success=moments[0])]
+    cycle = dataclasses.replace(
+        cycle_result(catalog, *services, since=since, facts=facts, sources=sources),
+        duration_seconds=duration,
+        finished_at=moments[-1],
+    )
+
+    assert render_cycle(cycle) == reference(cycle)
+
+
 # --- exposition mechanics ----------------------------------------------------------------------
 
 
@@ -510,13 +703,19 @@ def test_get_returns_the_same_bytes_until_the_next_publish(
     self_metrics = SelfMetrics()
     exposition.publish(full_cycle, self_metrics)
     renders: list[Any] = []
-    real = prometheus_client.exposition.generate_latest
 
-    def counting(*args: Any, **kwargs: Any) -> bytes:
-        renders.append(args)
-        return real(*args, **kwargs)
+    def counting(real: Callable[..., bytes]) -> Callable[..., bytes]:
+        def render(*args: Any, **kwargs: Any) -> bytes:
+            renders.append(args)
+            return real(*args, **kwargs)
 
-    monkeypatch.setattr(monitor.exporter, "generate_latest", counting)
+        return render
+
+    # The cycle goes through render_cycle, the self metrics through generate_latest.
+    for renderer in ("generate_latest", "render_cycle"):
+        monkeypatch.setattr(
+            monitor.exporter, renderer, counting(getattr(monitor.exporter, renderer))
+        )
 
     first = exposition.get(accept_gzip=False)[0]
     first_gz = exposition.get(accept_gzip=True)[0]
