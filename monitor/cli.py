@@ -71,7 +71,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     else:
         from monitor.render.text import render_table  # noqa: PLC0415
 
-        _write(render_table(report), args.output)
+        _write(render_table(report, color=not args.output and sys.stdout.isatty()), args.output)
     return EXIT_GAPS if report.failing else EXIT_OK
 
 

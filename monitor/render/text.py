@@ -46,27 +46,39 @@ def _cell(report: Report, service_index: int, dimension: str) -> tuple[str, Stat
     return f"{passed}/{len(items)}", worst
 
 
-def render_table(report: Report, limit: int = 20) -> str:
+def render_table(report: Report, limit: int = 20, *, color: bool = False) -> str:
+    """The terminal report; `color` for a TTY (statuses in their colours), plain otherwise."""
     from rich.console import Console  # noqa: PLC0415 - rich is only needed for this format
     from rich.table import Table  # noqa: PLC0415
+    from rich.text import Text  # noqa: PLC0415
 
     buffer = io.StringIO()
-    console = Console(file=buffer, width=140, force_terminal=False, color_system=None)
+    console = Console(
+        file=buffer,
+        width=160,
+        force_terminal=color,
+        color_system="standard" if color else None,
+    )
+
+    def styled(text: str, status: Status | None) -> Text:
+        return Text(text, style=STATUS_STYLE[status] if status else "dim")
+
     grid = Table(
         title=f"Readiness at {report.generated_at.isoformat(timespec='seconds')}", show_lines=False
     )
-    grid.add_column("service")
+    grid.add_column("service", no_wrap=True)
     grid.add_column("tier")
     grid.add_column("score", justify="right")
     grid.add_column("gaps", justify="right")
     dims = [d.id for d in report.catalog.dimensions]
     for d in dims:
-        grid.add_column(d[:5], justify="center")
+        grid.add_column(d, justify="center")
     for i, s in enumerate(report.services):
         cells = []
         for d in dims:
             text, worst = _cell(report, i, d)
-            cells.append(f"{text} {worst.value}" if worst and worst is not Status.PASS else text)
+            label = f"{text} {worst.value}" if worst and worst is not Status.PASS else text
+            cells.append(styled(label, worst))
         grid.add_row(
             s.service.name, s.policy.name, f"{percent(s.score())}", str(s.unnamed_gaps), *cells
         )
@@ -76,7 +88,9 @@ def render_table(report: Report, limit: int = 20) -> str:
         for col in ("#", "service", "item", "status", "summary"):
             ranked.add_column(col, overflow="fold")
         for p in report.priorities[:limit]:
-            ranked.add_row(str(p.rank), p.service, p.item.id, p.status.value, p.summary)
+            ranked.add_row(
+                str(p.rank), p.service, p.item.id, styled(p.status.value, p.status), p.summary
+            )
         console.print(ranked)
         if len(report.priorities) > limit:
             console.print(
