@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from checks.context import Context, EvaluatorSpec, evaluator, listing, plural
-from checks.evidence import KUBERNETES, VeleroRestore
+from checks.evidence import KUBERNETES, ServiceEvidence, VeleroRestore
 from checks.model import Finding
 from checks.units import cron_max_interval, format_duration, parse_duration
 
@@ -45,16 +45,17 @@ def velero_schedules(ctx: Context) -> Finding:
     )
 
 
-def newest_restore(ctx: Context) -> tuple[datetime | None, str]:
-    """The newest completed restore: from the objects, or remembered from earlier cycles."""
+def newest_restore(evidence: ServiceEvidence, now: datetime) -> tuple[datetime | None, str]:
+    """The newest completed restore as of `now`: from the objects, or remembered from earlier
+    cycles. The evaluator judges it; the daemon exports it."""
     completed: list[VeleroRestore] = [
         r
-        for r in ctx.evidence.restores
-        if r.phase == "Completed" and r.completed is not None and r.completed <= ctx.now
+        for r in evidence.restores
+        if r.phase == "Completed" and r.completed is not None and r.completed <= now
     ]
-    newest = max(completed, key=lambda r: r.completed or ctx.now, default=None)
-    remembered = ctx.evidence.remembered_restore
-    if remembered is not None and remembered > ctx.now:  # an audit with an earlier --now
+    newest = max(completed, key=lambda r: r.completed or now, default=None)
+    remembered = evidence.remembered_restore
+    if remembered is not None and remembered > now:  # an audit with an earlier --now
         remembered = None
     if (
         newest is not None
@@ -72,7 +73,7 @@ def velero_restores(ctx: Context) -> Finding:
     if not stateful(ctx):
         return Finding.not_applicable(_STATELESS)
     max_age = ctx.policy.thresholds.restore_test_max_age
-    when, what = newest_restore(ctx)
+    when, what = newest_restore(ctx.evidence, ctx.now)
     failed = [r for r in ctx.evidence.restores if r.phase in ("Failed", "PartiallyFailed")]
     failed_note = (
         f"; {plural(len(failed), 'failed restore')}: {listing(r.ref.name for r in failed)}"

@@ -226,6 +226,11 @@ class Rule:
     def matches(self, match: Mapping[str, str]) -> bool:
         return all(self.labels.get(k) == v for k, v in match.items())
 
+    @property
+    def runbook_url(self) -> str:
+        """The `runbook_url` annotation, blank when absent or only whitespace."""
+        return self.annotations.get("runbook_url", "").strip()
+
 
 @dataclass(frozen=True, slots=True)
 class Route:

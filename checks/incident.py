@@ -20,7 +20,7 @@ def paging_alert_runbooks(ctx: Context) -> Finding:
         return Finding.failed(
             f"no paging alerts (severity critical/page) among {plural(len(alerts), 'alert')}"
         )
-    missing = [a for a in paging if not a.annotations.get("runbook_url", "").strip()]
+    missing = [a for a in paging if not a.runbook_url]
     if missing:
         return Finding.failed(
             f"{len(missing)} of {plural(len(paging), 'paging alert')} have no runbook: "
@@ -29,7 +29,7 @@ def paging_alert_runbooks(ctx: Context) -> Finding:
         )
     return Finding.passed(
         f"all {plural(len(paging), 'paging alert')} link a runbook",
-        tuple(f"{a.name}: {a.annotations['runbook_url']}" for a in paging[:50]),
+        tuple(f"{a.name}: {a.runbook_url}" for a in paging[:50]),
     )
 
 

@@ -88,16 +88,12 @@ def symptom_alert_rules(ctx: Context) -> Finding:
     )
 
 
-def _has_runbook(rule: Rule) -> bool:
-    return bool(rule.annotations.get("runbook_url", "").strip())
-
-
 @evaluator("alert-runbook-annotations", PROMETHEUS)
 def alert_runbook_annotations(ctx: Context) -> Finding:
     alerts = ctx.evidence.alerts
     if not alerts:
         return Finding.failed("no alerting rules for the service, so no runbook links")
-    missing = [a for a in alerts if not _has_runbook(a)]
+    missing = [a for a in alerts if not a.runbook_url]
     if missing:
         return Finding.failed(
             f"{len(missing)} of {plural(len(alerts), 'alerting rule')} have no runbook_url: "
@@ -106,7 +102,7 @@ def alert_runbook_annotations(ctx: Context) -> Finding:
         )
     return Finding.passed(
         f"all {plural(len(alerts), 'alerting rule')} link a runbook",
-        tuple(f"{a.name}: {a.annotations['runbook_url']}" for a in alerts[:50]),
+        tuple(f"{a.name}: {a.runbook_url}" for a in alerts[:50]),
     )
 
 

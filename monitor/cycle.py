@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from checks.data import newest_restore
 from checks.evidence import PROMETHEUS, ServiceEvidence
 from checks.model import Report
 
@@ -32,17 +33,15 @@ class ServiceFacts:
     alert_rules: Mapping[str, int] = field(default_factory=dict)
 
 
-def service_facts(evidence: ServiceEvidence) -> ServiceFacts:
-    restores = [r.completed for r in evidence.restores if r.phase == "Completed" and r.completed]
-    if evidence.remembered_restore is not None:
-        restores.append(evidence.remembered_restore)
+def service_facts(evidence: ServiceEvidence, now: datetime) -> ServiceFacts:
+    restore, _ = newest_restore(evidence, now)
     backups = [b.completed for b in evidence.backups if b.phase == "Completed" and b.completed]
     if PROMETHEUS in evidence.problems:  # rules unknown: no counts rather than false zeros
-        return ServiceFacts(max(restores, default=None), max(backups, default=None), {})
+        return ServiceFacts(restore, max(backups, default=None), {})
     alerts = evidence.alerts
-    with_runbook = sum(1 for a in alerts if a.annotations.get("runbook_url", "").strip())
+    with_runbook = sum(1 for a in alerts if a.runbook_url)
     return ServiceFacts(
-        restore_last_success=max(restores, default=None),
+        restore_last_success=restore,
         backup_last_success=max(backups, default=None),
         alert_rules={"ok": with_runbook, "missing": len(alerts) - with_runbook, "broken": 0},
     )
