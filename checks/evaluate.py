@@ -6,7 +6,7 @@ reproducible and a daemon cycle is the same computation as a CLI run.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -170,22 +170,29 @@ def evaluate_fleet(
     register: Mapping[tuple[str, str], Answer],
     now: datetime,
     evaluators: Mapping[str, EvaluatorSpec] = EVALUATORS,
+    on_service: Callable[[ServiceSpec, ServiceEvidence], None] | None = None,
 ) -> tuple[Report, list[ItemError]]:
+    """Evaluate every service; `on_service` sees each service's evidence slice once, for
+    callers that derive more from it (the daemon's exported facts) without slicing again."""
     errors: list[ItemError] = []
     by_service: dict[str, dict[str, Answer]] = {}
     for (service, item), answer in register.items():
         by_service.setdefault(service, {})[item] = answer
-    results = tuple(
-        evaluate_service(
-            spec,
-            tiers[spec.tier],
-            fleet.for_service(spec),
-            catalog,
-            by_service.get(spec.name, {}),
-            now,
-            errors,
-            evaluators,
+    results: list[ServiceResult] = []
+    for spec in services:
+        evidence = fleet.for_service(spec)
+        if on_service is not None:
+            on_service(spec, evidence)
+        results.append(
+            evaluate_service(
+                spec,
+                tiers[spec.tier],
+                evidence,
+                catalog,
+                by_service.get(spec.name, {}),
+                now,
+                errors,
+                evaluators,
+            )
         )
-        for spec in services
-    )
-    return Report(now, catalog, results, prioritise(results)), errors
+    return Report(now, catalog, tuple(results), prioritise(results)), errors

@@ -21,16 +21,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from checks.context import Context, EvaluatorSpec
-from checks.evaluate import EVALUATORS, ItemError, evaluate_service, prioritise
-from checks.evidence import SourceStatus
-from checks.model import Answer, Finding, Report, ServiceResult
+from checks.evaluate import EVALUATORS, evaluate_fleet
+from checks.evidence import ServiceEvidence, SourceStatus
+from checks.model import Finding, ServiceSpec
 from monitor.cycle import CycleResult, ServiceFacts, SourceHealth, service_facts
 from monitor.engine import Fetched, build_fleet, configured_sources
 from monitor.errors import SourceError
 from monitor.exporter import Exposition, SelfMetrics
 from monitor.render.data import report_dict
 from monitor.render.html import render_html
-from monitor.settings import Config
+from monitor.settings import Config, SourceModel
 from monitor.sources.kube_objects import Collected
 from monitor.sources.offline import Source
 from monitor.state import StateStore, open_or_memory
@@ -97,16 +97,11 @@ class Daemon:
     def __init__(self, config: Config, clock: Callable[[], datetime] = utc_now) -> None:
         self.config = config
         self.clock = clock
-        intervals = {
-            "kubernetes": config.settings.sources.kubernetes,
-            "prometheus": config.settings.sources.prometheus,
-            "alertmanager": config.settings.sources.alertmanager,
-        }
         self.slots: dict[str, SourceSlot] = {}
         for source in configured_sources(config):
-            model = intervals.get(source.name)
-            interval = model.interval if model is not None else timedelta(seconds=60)
-            self.slots[source.name] = SourceSlot(source, interval)
+            # A source is configured only when its settings are: `sources.<name>` exists.
+            settings: SourceModel = getattr(config.settings.sources, source.name)
+            self.slots[source.name] = SourceSlot(source, settings.interval)
         self.state, warning = self._open_state()
         if warning:
             log.error("state unusable, remembering in memory only", extra={"reason": warning})
@@ -118,9 +113,6 @@ class Daemon:
         self._evaluate_lock = threading.Lock()
         self._stopping = threading.Event()
         self._scheduler: Any = None
-        self._answers: dict[str, dict[str, Answer]] = {}
-        for (service, item), answer in config.register.items():
-            self._answers.setdefault(service, {})[item] = answer
 
     def _open_state(self) -> tuple[StateStore, str | None]:
         path = self.config.settings.state.path
@@ -192,31 +184,26 @@ class Daemon:
             now = self.clock()
             fleet = build_fleet(self._fetched(now), self.state.remembered_restores())
             times = _EvaluatorTimes()
-            evaluators = times.wrap(EVALUATORS)
-            errors: list[ItemError] = []
-            results: list[ServiceResult] = []
             facts: dict[str, ServiceFacts] = {}
-            for spec in self.config.services:
-                evidence = fleet.for_service(spec)
-                answers = self._answers.get(spec.name, {})
-                results.append(
-                    evaluate_service(
-                        spec,
-                        self.config.tiers[spec.tier],
-                        evidence,
-                        self.config.catalog,
-                        answers,
-                        now,
-                        errors,
-                        evaluators,
-                    )
-                )
-                facts[spec.name] = service_facts(evidence)
+
+            def remember_facts(spec: ServiceSpec, evidence: ServiceEvidence) -> None:
+                facts[spec.name] = service_facts(evidence, now)
+
+            report, errors = evaluate_fleet(
+                self.config.services,
+                self.config.tiers,
+                fleet,
+                self.config.catalog,
+                self.config.register,
+                now,
+                times.wrap(EVALUATORS),
+                on_service=remember_facts,
+            )
+            results = report.services
             for name in sorted(times.seconds):
                 with span(f"evaluate {name}", evaluator=name, calls=times.calls[name]) as s:
                     if s is not None:
                         s.set_attribute("seconds_total", times.seconds[name])
-            report = Report(now, self.config.catalog, tuple(results), prioritise(results))
             since = self.state.update_statuses(
                 now,
                 {(r.service.name, i.item.id): i.status.value for r in results for i in r.items},

@@ -191,7 +191,7 @@ class RegisterEntryModel(_Strict):
         return self
 
 
-class _SourceModel(_Strict):
+class SourceModel(_Strict):
     interval: Duration = Field(
         timedelta(seconds=60),
         description="How often the daemon refetches; items keep a failed source's last "
@@ -202,19 +202,19 @@ class _SourceModel(_Strict):
     )
 
 
-class KubernetesSourceModel(_SourceModel):
+class KubernetesSourceModel(SourceModel):
     manifests: list[str] = Field(
         default_factory=list, description="Files, folders or globs of manifests (offline mode)."
     )
 
 
-class PrometheusSourceModel(_SourceModel):
+class PrometheusSourceModel(SourceModel):
     rule_files: list[str] = Field(
         default_factory=list, description="Prometheus rule files or globs (offline mode)."
     )
 
 
-class AlertmanagerSourceModel(_SourceModel):
+class AlertmanagerSourceModel(SourceModel):
     config_file: str | None = Field(None, description="alertmanager.yml (offline mode).")
 
 
