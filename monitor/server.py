@@ -60,12 +60,9 @@ def create_app(daemon: Daemon, *, manage_daemon: bool = True) -> Starlette:
             return _not_ready()
         service = request.query_params.get("service")
         if service:
-            data = report_dict(pub.cycle.report, since=pub.cycle.since)
-            matching = [s for s in data["services"] if s["name"] == service]
-            if not matching:
+            data = report_dict(pub.cycle.report, since=pub.cycle.since, only=service)
+            if not data["services"]:
                 return JSONResponse({"error": f"no service {service!r}"}, status_code=404)
-            data["services"] = matching
-            data["priorities"] = [p for p in data["priorities"] if p["service"] == service]
             body = json.dumps(data, separators=(",", ":")).encode()
             return Response(body, media_type="application/json")
         if _wants_gzip(request):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
@@ -62,19 +63,36 @@ def service_dict(
     }
 
 
-def report_dict(
-    report: Report, since: Mapping[tuple[str, str], datetime] | None = None
-) -> dict[str, Any]:
-    """The audit JSON; with `since` (the daemon) each item also says since when it holds."""
-    dimensions = [d.id for d in report.catalog.dimensions]
+def summary_dict(report: Report) -> dict[str, Any]:
     counts = Counter(r.status.value for s in report.services for r in s.items)
     return {
+        "services": len(report.services),
+        "failing": report.failing,
+        "statuses": {s.value: counts.get(s.value, 0) for s in Status},
+    }
+
+
+def report_dict(
+    report: Report,
+    since: Mapping[tuple[str, str], datetime] | None = None,
+    only: str | None = None,
+) -> dict[str, Any]:
+    """The audit JSON; with `since` (the daemon) each item also says since when it holds.
+
+    `only` keeps one service's entries and priorities (ranks as in the whole fleet) and the
+    fleet-wide summary, without building the other services' entries.
+    """
+    dimensions = [d.id for d in report.catalog.dimensions]
+    summary = summary_dict(report)
+    if only is not None:
+        report = replace(
+            report,
+            services=tuple(s for s in report.services if s.service.name == only),
+            priorities=tuple(p for p in report.priorities if p.service == only),
+        )
+    return {
         "generated_at": _iso(report.generated_at),
-        "summary": {
-            "services": len(report.services),
-            "failing": report.failing,
-            "statuses": {s.value: counts.get(s.value, 0) for s in Status},
-        },
+        "summary": summary,
         "services": [service_dict(s, dimensions, since) for s in report.services],
         "priorities": [
             {

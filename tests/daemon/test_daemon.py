@@ -219,6 +219,8 @@ def test_the_report_can_be_filtered_to_one_service(daemon: Daemon) -> None:
     one = client.get("/api/v1/report", params={"service": "checkout"}).json()
     assert [s["name"] for s in one["services"]] == ["checkout"]
     assert {p["service"] for p in one["priorities"]} == {"checkout"}
+    assert one["summary"]["services"] == 6  # the summary stays fleet-wide
+    assert all(len(s["items"]) == 32 for s in one["services"])
     missing = client.get("/api/v1/report", params={"service": "nope"})
     assert missing.status_code == 404
     assert "nope" in missing.json()["error"]
