@@ -14,7 +14,7 @@ from html import escape
 
 from checks.model import Report, ServiceResult, Status, percent
 from checks.units import format_duration
-from monitor.render.text import _cell
+from monitor.render.text import dimension_cell
 
 # Fixed text, never formatted with data: opening the drilled-into service on navigation.
 _SCRIPT = """
@@ -99,12 +99,11 @@ def render_html(
     dims = report.catalog.dimensions
     header = "".join(f"<th>{escape(d.title)}</th>" for d in dims)
     grid_rows = []
-    for i, s in enumerate(report.services):
+    for s in report.services:
         cells = []
         for d in dims:
-            text, worst = _cell(report, i, d.id)
+            label, worst = dimension_cell(s, d.id)
             klass = f"s-{worst.value}" if worst else "s-not_applicable"
-            label = f"{text} {worst.value}" if worst and worst is not Status.PASS else text
             cells.append(f'<td class="cell {klass}">{escape(label)}</td>')
         name = escape(s.service.name)
         grid_rows.append(

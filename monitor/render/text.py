@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from checks.model import Catalog, Report, Status, percent
+from checks.model import Catalog, Report, ServiceResult, Status, percent
 
 STATUS_STYLE = {
     Status.PASS: "green",
@@ -18,11 +18,12 @@ STATUS_STYLE = {
 }
 
 
-def _cell(report: Report, service_index: int, dimension: str) -> tuple[str, Status | None]:
-    s = report.services[service_index]
+def dimension_cell(service: ServiceResult, dimension: str) -> tuple[str, Status | None]:
+    """A grid cell: required items passing, and the worst status among them when not pass
+    (`3/5 fail`, `4/4`, `n/a`); with that worst status for styling."""
     items = [
         r
-        for r in s.items
+        for r in service.items
         if r.item.dimension == dimension and r.required and r.status is not Status.NOT_APPLICABLE
     ]
     if not items:
@@ -43,7 +44,8 @@ def _cell(report: Report, service_index: int, dimension: str) -> tuple[str, Stat
         ),
         Status.PASS,
     )
-    return f"{passed}/{len(items)}", worst
+    label = f"{passed}/{len(items)}"
+    return (label if worst is Status.PASS else f"{label} {worst.value}"), worst
 
 
 def render_table(report: Report, limit: int = 20, *, color: bool = False) -> str:
@@ -73,11 +75,10 @@ def render_table(report: Report, limit: int = 20, *, color: bool = False) -> str
     dims = [d.id for d in report.catalog.dimensions]
     for d in dims:
         grid.add_column(d, justify="center")
-    for i, s in enumerate(report.services):
+    for s in report.services:
         cells = []
         for d in dims:
-            text, worst = _cell(report, i, d)
-            label = f"{text} {worst.value}" if worst and worst is not Status.PASS else text
+            label, worst = dimension_cell(s, d)
             cells.append(styled(label, worst))
         grid.add_row(
             s.service.name, s.policy.name, f"{percent(s.score())}", str(s.unnamed_gaps), *cells
@@ -113,11 +114,10 @@ def render_markdown(report: Report) -> str:
         "| service | tier | score | unnamed gaps | " + " | ".join(dims) + " |",
         "|---|---|---:|---:|" + "---|" * len(dims),
     ]
-    for i, s in enumerate(report.services):
+    for s in report.services:
         cells = []
         for d in dims:
-            text, worst = _cell(report, i, d)
-            cells.append(f"{text} {worst.value}" if worst and worst is not Status.PASS else text)
+            cells.append(dimension_cell(s, d)[0])
         lines.append(
             f"| {s.service.name} | {s.policy.name} | {percent(s.score())} | {s.unnamed_gaps} | "
             + " | ".join(cells)
